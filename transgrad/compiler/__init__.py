@@ -1,0 +1,1 @@
+"""The source-transformation compiler. Passes live in one module each; see docs/compiler.md."""
