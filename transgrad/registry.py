@@ -48,6 +48,8 @@ __all__ = [
     "lookup_operator",
     "lookup_method",
     "get",
+    "add_spelling",
+    "bind",
     "all_primitives",
     "public_functions",
     "set_tensor_dispatch",
@@ -195,6 +197,28 @@ _BY_METHOD = {}      # array/Tensor method name ("sum", "exp") -> Primitive
 _BY_NAME = {}        # primitive name -> Primitive
 _PUBLIC = {}         # tg-level name -> dispatching function
 _TENSOR_DISPATCH = [None, ()]   # [apply(prim, inputs, statics), tensor types]
+
+
+_UNSET = object()
+_BINDERS = {}        # id(spelling) -> binder(args, kwargs) -> (inputs, statics), for wrappers
+
+
+def add_spelling(fn, prim, binder=None):
+    """Make another callable (a Tensor-facade wrapper with PyTorch's signature, say) spell
+    `prim`. `binder(args, kwargs) -> (inputs, statics)` says how its arguments map onto the
+    primitive's; without one, the primitive's own `tg.` signature is used."""
+    _BY_ID[id(fn)] = prim
+    _KEEPALIVE.append(fn)
+    if binder is not None:
+        _BINDERS[id(fn)] = binder
+
+
+def bind(fn, args, kwargs):
+    """Map a call `fn(*args, **kwargs)` of any spelling of a primitive onto (inputs, statics)."""
+    binder = _BINDERS.get(id(fn))
+    if binder is not None:
+        return binder(args, kwargs)
+    return lookup(fn).bind(args, kwargs)
 
 
 def lookup(fn):
@@ -694,18 +718,27 @@ def _make_run(prim):
     return namespace[f"run_{prim.name}"]
 
 
+# PyTorch's keyword names for NumPy's static parameters: `tg.sum(x, dim=0, keepdim=True)`.
+TORCH_KEYWORDS = {"axis": "dim", "keepdims": "keepdim"}
+
+
 def _make_public(prim, sig):
-    """The `tg.<name>` function: the template's signature less the output, dispatching to the
-    Tensor engine when an input is a Tensor, else computing on arrays."""
+    """The `tg.<name>` function: the template's signature less the output (plus PyTorch's
+    keyword names for `axis`/`keepdims`), dispatching to the Tensor engine when an input is
+    a Tensor, else computing on arrays."""
     params = list(sig.parameters.values())[1:]
     text = ", ".join(str(p) if p.default is inspect.Parameter.empty else f"{p.name}=_d_{p.name}"
                      for p in params)
-    namespace = {"_dispatch": _dispatch, "_prim": prim}
+    torch_names = [(s, TORCH_KEYWORDS[s]) for s in prim.static_names if s in TORCH_KEYWORDS]
+    if torch_names:
+        text += ", *, " + ", ".join(f"{t}=_UNSET" for _, t in torch_names)
+    namespace = {"_dispatch": _dispatch, "_prim": prim, "_UNSET": _UNSET}
     namespace.update({f"_d_{p.name}": p.default for p in params
                       if p.default is not inspect.Parameter.empty})
     inputs = "".join(f"{x}, " for x in prim.inputs)
     statics = "".join(f"{s}, " for s in prim.static_names)
-    source = (f"def {prim.name}({text}):\n"
+    renames = "".join(f"    if {t} is not _UNSET: {s} = {t}\n" for s, t in torch_names)
+    source = (f"def {prim.name}({text}):\n{renames}"
               f"    return _dispatch(_prim, ({inputs}), ({statics}))\n")
     exec(compile(source, f"<transgrad tg.{prim.name}>", "exec"), namespace)
     fn = namespace[prim.name]

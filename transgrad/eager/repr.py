@@ -77,11 +77,8 @@ def set_printoptions(
     override it. As in PyTorch, ``sci_mode`` is always assigned, so any call without it goes
     back to choosing scientific notation automatically.
     """
-    if profile is not None:
-        if profile not in _PROFILES:
-            raise ValueError(f"unknown print profile {profile!r}; expected one of {sorted(_PROFILES)}")
-        for name, value in _PROFILES[profile].items():
-            setattr(_options, name, value)
+    for name, value in _PROFILES.get(profile, {}).items():  # PyTorch ignores unknown profiles
+        setattr(_options, name, value)
     given = dict(precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth)
     for name, value in given.items():
         if value is not None:
