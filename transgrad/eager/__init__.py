@@ -1,0 +1,2 @@
+"""The eager Tensor engine: Tensor, backward nodes, the engine, grad modes, custom Functions."""
+__all__ = []
