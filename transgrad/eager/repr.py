@@ -26,7 +26,8 @@ How a tensor is laid out (the same steps PyTorch takes)
 3. *Nest brackets*: rows wrap at ``linewidth``, continuation lines are indented under the
    opening bracket, and blocks of a k-D tensor are separated by k-2 blank lines.
 4. *Append suffixes* (``size=``, ``dtype=``, ``grad_fn=``/``requires_grad=True``), moving one
-   to a new line when it would overflow ``linewidth``.
+   to a new line when it would overflow ``linewidth``. A dtype suffix is measured as PyTorch
+   spells it (``dtype=torch.float64``), so lines break exactly where PyTorch breaks them.
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ class _ComplexFormatter:
     def __init__(self, values: np.ndarray, precision: int, sci_mode: bool | None):
         self.real = _FloatFormatter(values.real, precision, sci_mode)
         self.imag = _FloatFormatter(values.imag, precision, sci_mode)
-        # Wrapping counts both parts plus the "j"; the "+" rides in the usual ", " allowance.
+        # Row wrapping counts both parts and the "j" but not the "+", as PyTorch does.
         self.width = self.real.width + self.imag.width + 1
 
     def format(self, value: complex) -> str:
@@ -270,12 +271,11 @@ def _nested_text(array: np.ndarray, indent: int, layout: _Layout) -> str:
 
 def _row_text(row: np.ndarray, indent: int, layout: _Layout) -> str:
     """One innermost row, wrapped so that as many whole cells fit per line as PyTorch fits."""
-    values = row.tolist()
     # Between cells the ellipsis carries a leading space; alone (edgeitems=0) it does not.
     ellipsis = " ..." if layout.edgeitems else "..."
     cells = [
-        ellipsis if i is None else layout.formatter.format(values[i])
-        for i in _shown_positions(len(values), layout.summarize, layout.edgeitems)
+        ellipsis if i is None else layout.formatter.format(row[i].item())
+        for i in _shown_positions(row.shape[0], layout.summarize, layout.edgeitems)
     ]
     cell_width = layout.formatter.width + 2  # each cell is followed by ", "
     per_line = max(1, math.floor((layout.linewidth - indent) / cell_width))
