@@ -6,6 +6,7 @@ from .errors import TransgradError, TransformError, TemplateError, GradientError
 
 # `tg.sin`, `tg.sum`, ...: one function per primitive, from the registry.
 globals().update(registry.public_functions())
+from . import nn  # noqa: E402  (tg.nn.functional)
 
 from .eager import *  # noqa: E402,F401,F403  (Tensor, tensor, no_grad, ...; may wrap the above)
 from .compiler.api import *  # noqa: E402,F401,F403  (grad, value_and_grad, vjp, source, ...)

@@ -9,7 +9,10 @@ that calls them can itself be differentiated.
 import numpy as np
 
 __all__ = ["unbroadcast", "rebroadcast", "unreduce", "reduced_count", "unindex", "zeros_like_shape",
-           "normalize_axis", "matmul_vjp_left", "matmul_vjp_right"]
+           "normalize_axis", "matmul_vjp_left", "matmul_vjp_right", "shapes", "invert_permutation",
+           "extremum_weights", "tensordot_adjoint", "dot_axes", "index_update", "unconcatenate",
+           "unstack", "within", "reduce_loss", "unreduce_loss", "class_weights", "class_axis",
+           "inverse_or_zero"]
 
 
 def _shape(a):
@@ -99,3 +102,148 @@ def matmul_vjp_right(g, x, y_shape):
     else:
         gy = np.matmul(np.swapaxes(x, -1, -2), g)
     return unbroadcast(gy, y_shape)
+
+
+# -- added with the full primitive set ------------------------------------------------------
+
+def shapes(xs):
+    """The shapes of a sequence of arrays (a `sequence` input, or a `multiple_outputs` result)."""
+    return tuple(np.shape(x) for x in xs)
+
+
+def invert_permutation(axes):
+    """The axes that undo `np.transpose(x, axes)` (None, the reversal, undoes itself)."""
+    if axes is None:
+        return None
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a % len(axes)] = i
+    return tuple(inverse)
+
+
+def extremum_weights(x, y, axis=None, keepdims=False, ties="even"):
+    """Where the reduced extremum `y` of `x` sits, as weights in `x`'s dtype summing to one over
+    each reduced slice. PyTorch's conventions: `max()`/`amax` share a tie evenly (`ties="even"`),
+    `max(dim)` gives it all to the first occurrence (`ties="first"`, for one integer axis)."""
+    hit = x == unreduce(y, np.shape(x), axis, keepdims)
+    if ties == "first" and isinstance(axis, (int, np.integer)):
+        hit = hit & (np.cumsum(hit, axis=axis) == 1)
+    weights = np.where(hit, np.ones_like(x), np.zeros_like(x))
+    return weights / np.sum(weights, axis=axis, keepdims=True)
+
+
+def _tensordot_axes(axes, x_ndim, y_ndim):
+    if isinstance(axes, (int, np.integer)):
+        return list(range(x_ndim - axes, x_ndim)), list(range(axes))
+    xa, ya = axes
+    xa = [xa] if isinstance(xa, (int, np.integer)) else list(xa)
+    ya = [ya] if isinstance(ya, (int, np.integer)) else list(ya)
+    return [a % x_ndim for a in xa], [a % y_ndim for a in ya]
+
+
+def tensordot_adjoint(x_ndim, y_ndim, axes, wrt):
+    """`(contract, perm)` such that the cotangent of input `wrt` (0: x, 1: y) of
+    `np.tensordot(x, y, axes)` is `np.transpose(np.tensordot(g, y, contract), perm)` (wrt 0)
+    or `np.transpose(np.tensordot(x, g, contract), perm)` (wrt 1)."""
+    xa, ya = _tensordot_axes(axes, x_ndim, y_ndim)
+    x_free = [i for i in range(x_ndim) if i not in xa]
+    y_free = [i for i in range(y_ndim) if i not in ya]
+    n = len(x_free)
+    if wrt == 0:
+        contract = (list(range(n, n + len(y_free))), y_free)
+        result_axes = x_free + [xa[ya.index(a)] for a in sorted(ya)]
+    else:
+        contract = (x_free, list(range(n)))
+        result_axes = [ya[xa.index(a)] for a in sorted(xa)] + y_free
+    perm = tuple(sorted(range(len(result_axes)), key=result_axes.__getitem__))
+    return contract, perm
+
+
+def dot_axes(x_ndim, y_ndim):
+    """The `np.tensordot` axes that compute `np.dot(x, y)`: last of x with second-to-last of y."""
+    if x_ndim == 0 or y_ndim == 0:
+        return 0
+    return ([x_ndim - 1], [max(y_ndim - 2, 0)])
+
+
+def index_update(x, index, v):
+    """A copy of `x` with `x[index] = v` (the functional form of an index assignment)."""
+    out = np.copy(x)
+    out[index] = v
+    return out
+
+
+def unconcatenate(g, shapes, axis=0):
+    """The cotangent of `np.concatenate(xs, axis)` split back into one piece per input shape."""
+    pieces, start = [], 0
+    for shape in shapes:
+        if not len(shape):
+            raise ValueError("zero-dimensional arrays cannot be concatenated")
+        ax = axis % len(shape)
+        stop = start + shape[ax]
+        pieces.append(g[(slice(None),) * ax + (slice(start, stop),)])
+        start = stop
+    return pieces
+
+
+def unstack(g, axis=0):
+    """The cotangent of `np.stack(xs, axis)`: one slice of `g` along `axis` per input."""
+    ax = axis % np.ndim(g)
+    return [g[(slice(None),) * ax + (i,)] for i in range(np.shape(g)[ax])]
+
+
+def within(x, low, high):
+    """Where `low <= x <= high` (either bound may be None): the positions where a clamp passes
+    the gradient, bounds included as in PyTorch."""
+    inside = np.ones_like(x, dtype=bool)
+    if low is not None:
+        inside = inside & (x >= low)
+    if high is not None:
+        inside = inside & (x <= high)
+    return inside
+
+
+def reduce_loss(loss, reduction):
+    """A loss's per-element values reduced as PyTorch's `reduction=` says."""
+    if reduction == "mean":
+        return np.mean(loss)
+    if reduction == "sum":
+        return np.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def unreduce_loss(g, shape, reduction, total=None):
+    """The cotangent of a reduced loss spread back over its per-element `shape`; `mean` divides by
+    `total` (default: the number of elements)."""
+    if reduction == "none":
+        return g
+    if reduction == "mean":
+        g = g / (reduced_count(shape) if total is None else total)
+    return np.broadcast_to(g, shape)
+
+
+def class_axis(ndim):
+    """The class axis of a classification input: 1 for a batch `(N, C, ...)`, 0 for one `(C,)`."""
+    return 1 if ndim > 1 else 0
+
+
+def class_weights(shape, target, weight=None, ignore_index=-100):
+    """An array of a classification input's `shape` holding, at each sample's target class, that
+    class's weight (0 where the target is `ignore_index`), and 0 elsewhere: `nll_loss` is
+    `-sum(x * class_weights)`, reduced. A constant: it depends on the targets only."""
+    target = np.asarray(target)
+    axis = class_axis(len(shape))
+    n_classes = shape[axis]
+    trailing = (1,) * (len(shape) - axis - 1)
+    keep = target != ignore_index
+    onehot = np.expand_dims(np.where(keep, target, 0), axis) == np.arange(n_classes).reshape((n_classes,) + trailing)
+    w = np.ones(n_classes) if weight is None else np.asarray(weight)
+    return np.where(onehot & np.expand_dims(keep, axis), np.reshape(w, (n_classes,) + trailing), 0.0)
+
+
+def inverse_or_zero(y):
+    """1 / y, and 0 where y == 0 (PyTorch's convention for the derivatives of norm and std at 0)."""
+    zero = y == 0
+    return np.where(zero, 0.0, 1 / np.where(zero, 1.0, y))

@@ -30,6 +30,20 @@ Shared rewrites, so that no rule is written twice:
 
 Every spelling of an operation (the NumPy function, the Python operator, the `tg.` function
 and the Tensor method name) resolves to the same record through the lookup functions below.
+
+Sequences and several outputs:
+- a `sequence` input (`np.concatenate`'s arrays) is a list of arrays; its reverse rule returns a
+  list of cotangents, one per element, and its tangent `t[xs]` is a list (zeros filled in by the
+  caller for inactive elements). Templates read its shapes as `shapes(xs)`, never `np.shape(xs)`;
+- a `multiple_outputs` primitive (`np.split`) returns a tuple or list; `d[z]` is then a list of
+  cotangents, one per output, whose missing entries the caller fills with zeros, and `t[z]`
+  is a list. Templates read its shapes as `shapes(z)`.
+Lowered rules receive, as the shape argument of such an input or output, the tuple of its
+elements' shapes; `Primitive.rule_args` builds the argument tuple the right way.
+
+Helpers NumPy cannot dispatch to an array library (`unindex` uses `np.add.at`) are registered
+as primitives and handed to `route_helper`: lowered rules then call the primitive's `tg.`
+function, so that on Tensors the helper is one recorded node with rules of its own.
 """
 import inspect
 
@@ -53,6 +67,7 @@ __all__ = [
     "all_primitives",
     "public_functions",
     "set_tensor_dispatch",
+    "route_helper",
 ]
 
 # Builtins a template may call besides `np` and the helpers.
@@ -96,7 +111,8 @@ class Primitive:
 
     def __init__(self, name, impl, *, output, inputs, statics, grad_fn, differentiable,
                  elementwise=False, broadcasting=False, linear=False, bilinear=False,
-                 sequence=(), emit=None, filename=None, lineno=None, doc=None):
+                 sequence=(), multiple_outputs=False, emit=None, filename=None, lineno=None,
+                 doc=None):
         self.name = name
         self.impl = impl
         self.output = output
@@ -110,6 +126,7 @@ class Primitive:
         self.linear = linear
         self.bilinear = bilinear
         self.sequence = frozenset(sequence)
+        self.multiple_outputs = multiple_outputs
         self.emit = emit
         self.filename = filename
         self.lineno = lineno
@@ -141,6 +158,15 @@ class Primitive:
                 names |= self.vjps[i].reads
         return names
 
+    def rule_args(self, out, inputs, statics):
+        """The arguments after the seed with which a lowered rule is called:
+        `(out, *inputs, out_shape, *input_shapes, *statics)`; the shape of a sequence input or
+        of a multiple output is the tuple of its elements' shapes."""
+        out_shape = helpers.shapes(out) if self.multiple_outputs else np.shape(out)
+        shapes = [helpers.shapes(v) if x in self.sequence else _shape_or_none(v)
+                  for x, v in zip(self.inputs, inputs)]
+        return (out, *inputs, out_shape, *shapes, *statics)
+
     def bind(self, args, kwargs):
         """Split a call's arguments into (inputs tuple, statics tuple), as the `tg.` function does."""
         sig = inspect.signature(self.public)
@@ -165,6 +191,14 @@ class Primitive:
 
     def __repr__(self):
         return f"<Primitive {self.name}>"
+
+
+def _shape_or_none(value):
+    """The shape of an array input; None for inputs that have none (an index tuple, None)."""
+    try:
+        return np.shape(value)
+    except (ValueError, TypeError):
+        return None
 
 
 class _Substitute(gast.NodeTransformer):
@@ -280,7 +314,20 @@ def _dispatch_nondiff(prim, args, kwargs):
     return prim.impl(*args, **kwargs)
 
 
+def _check_spellings_free(prim, spellings, aliases, methods, operators):
+    """Refuse, before any table changes, a spelling that already means another primitive."""
+    taken = [(f"a primitive named {prim.name!r}", _BY_NAME.get(prim.name))]
+    taken += [(_spelling_name(o), lookup(o)) for o in (prim.impl, *spellings) if o is not None]
+    taken += [(f"tg.{a}", lookup(_PUBLIC[a]) if a in _PUBLIC else None) for a in aliases]
+    taken += [(f"the method .{m}()", _BY_METHOD.get(m)) for m in methods]
+    taken += [(f"the operator {_OPERATOR_SYMBOLS.get(o, o)}", _BY_OPERATOR.get(o)) for o in operators]
+    for what, other in taken:
+        if other is not None and other is not prim:
+            raise TemplateError(f"{_where(prim)}: {what} is already the primitive {other.name!r}")
+
+
 def _register_spellings(prim, spellings, aliases, methods, operators):
+    _check_spellings_free(prim, spellings, aliases, methods, operators)
     for obj in (prim.impl, *spellings):
         if obj is not None:
             _BY_ID[id(obj)] = prim
@@ -309,6 +356,7 @@ _OPERATOR_SYMBOLS = {
     "Add": "+", "Sub": "-", "Mult": "*", "Div": "/", "Pow": "**", "MatMult": "@", "USub": "unary -",
     "UAdd": "unary +", "FloorDiv": "//", "Mod": "%", "Gt": ">", "GtE": ">=", "Lt": "<", "LtE": "<=",
     "Eq": "==", "NotEq": "!=", "Invert": "~", "BitAnd": "&", "BitOr": "|", "BitXor": "^",
+    "Subscript": "x[index]",
 }
 
 
@@ -335,7 +383,7 @@ def _where(prim):
 
 def primitive(impl, *, grad_fn=None, elementwise=False, broadcasting=None, linear=False,
               bilinear=False, spellings=(), aliases=None, methods=(), operators=(), sequence=(),
-              name=None):
+              multiple_outputs=False, name=None):
     """Declare a differentiable primitive by its template (see the module docstring).
 
     impl:         the function that computes the primal (`np.multiply`); also a spelling.
@@ -349,10 +397,11 @@ def primitive(impl, *, grad_fn=None, elementwise=False, broadcasting=None, linea
     aliases:      `tg.` function names (default: the template's name).
     methods:      Tensor/ndarray method names. operators: gast operator class names.
     sequence:     inputs that are sequences of arrays (`np.concatenate`'s first argument).
+    multiple_outputs: the primal returns a tuple/list of arrays (`np.split`); see above.
     """
     def register(template):
         prim = _build(template, impl, name or template.__name__.rstrip("_"), grad_fn, elementwise,
-                      broadcasting, linear, bilinear, sequence)
+                      broadcasting, linear, bilinear, sequence, multiple_outputs)
         _register_spellings(prim, spellings, (prim.name,) if aliases is None else aliases,
                             methods, operators)
         return prim
@@ -378,7 +427,8 @@ def _make_nondiff_public(prim):
     return public
 
 
-def _build(template, impl, name, grad_fn, elementwise, broadcasting, linear, bilinear, sequence):
+def _build(template, impl, name, grad_fn, elementwise, broadcasting, linear, bilinear, sequence,
+           multiple_outputs=False):
     fdef, _source, filename, _first = parse_function(template)
     sig = inspect.signature(template)
     params = list(sig.parameters.values())
@@ -393,6 +443,7 @@ def _build(template, impl, name, grad_fn, elementwise, broadcasting, linear, bil
     prim = Primitive(name, impl, output=output, inputs=inputs, statics=statics, grad_fn=grad_fn,
                      differentiable=True, elementwise=elementwise, broadcasting=broadcasting,
                      linear=linear, bilinear=bilinear, sequence=sequence,
+                     multiple_outputs=multiple_outputs,
                      emit=_emit_spelling(impl, name), filename=filename, lineno=fdef.lineno,
                      doc=inspect.getdoc(template))
     body = _TemplateBody(prim, fdef)
@@ -540,6 +591,7 @@ def _lower(prim, kind, target, expr, core):
     params = [seed, prim.output, *prim.inputs, *shape_params, *prim.static_names]
     clash = set(params[:1] + shape_params) & ({prim.output, *prim.inputs, *prim.statics} |
                                              {s.targets[0].id for s in prim.temps})
+    clash |= set(params) & {"np", "tg", *helpers.__all__}   # would hide a global the rule calls
     if clash or len(set(params)) != len(params):
         raise TemplateError(f"{_where(prim)}: rename the parameter(s) {sorted(clash)}: they "
                             "clash with the names the lowered rules use")
@@ -579,6 +631,10 @@ class _ShapesToParams(_Substitute):
                 and node.args[0].id in (self.prim.output, *self.prim.inputs)):
             shape = _name(f"{node.args[0].id}_shape")
             return shape if f.attr == "shape" else _call(_name("len"), [shape])
+        if (isinstance(f, gast.Name) and f.id == "shapes" and len(node.args) == 1
+                and isinstance(node.args[0], gast.Name)
+                and node.args[0].id in (self.prim.output, *self.prim.inputs)):
+            return _name(f"{node.args[0].id}_shape")   # a sequence input's or outputs' shapes
         self.generic_visit(node)
         return node
 
@@ -587,17 +643,34 @@ _NAMESPACE = {}
 
 
 def _lowering_namespace():
+    """The globals every lowered rule shares (so that `route_helper` reaches rules lowered
+    before it was called)."""
     if not _NAMESPACE:
         _NAMESPACE.update({n: getattr(helpers, n) for n in helpers.__all__})
         _NAMESPACE["np"] = np
         _NAMESPACE["tg"] = _LazyTransgrad()
-    return dict(_NAMESPACE)
+    return _NAMESPACE
+
+
+def route_helper(prim):
+    """Lowered rules call the helper `prim.impl` through `prim`'s dispatching `tg.` function:
+    on arrays it is the helper itself, on Tensors one recorded node (for helpers NumPy cannot
+    dispatch, like `unindex`'s `np.add.at`)."""
+    name = prim.impl.__name__
+    if getattr(helpers, name, None) is not prim.impl:
+        raise TemplateError(f"{_where(prim)}: route_helper needs a primitive whose impl is the "
+                            f"helper transgrad.helpers.{name}")
+    _lowering_namespace()[name] = prim.public
 
 
 class _LazyTransgrad:
-    """`tg` inside lowered rules: the package, imported on first use (it imports this module)."""
+    """`tg` inside lowered rules: the registry's own `tg.` functions (whatever wrappers the
+    package exports under the same names), else the package, imported on first use."""
 
     def __getattr__(self, attr):
+        fn = _PUBLIC.get(attr)
+        if fn is not None:
+            return fn
         import transgrad
         return getattr(transgrad, attr)
 
@@ -719,7 +792,7 @@ def _make_run(prim):
 
 
 # PyTorch's keyword names for NumPy's static parameters: `tg.sum(x, dim=0, keepdim=True)`.
-TORCH_KEYWORDS = {"axis": "dim", "keepdims": "keepdim"}
+TORCH_KEYWORDS = {"axis": "dim", "keepdims": "keepdim", "ddof": "correction"}
 
 
 def _make_public(prim, sig):
@@ -754,8 +827,21 @@ def rule_table():
         if not prim.differentiable:
             rows.append((prim.name, prim.spellings, [], []))
             continue
-        rev = [f"d[{r.target}] = {to_source(r.expr)}" for r in prim.vjps if r is not None]
-        fwd = [f"t[{prim.output}] += {to_source(r.expr)}" for r in prim.jvps if r is not None]
+        vjps = [r for r in prim.vjps if r is not None]
+        jvps = [r for r in prim.jvps if r is not None]
+        rev = _temporaries(vjps) + [f"d[{r.target}] = {to_source(r.expr)}" for r in vjps]
+        fwd = _temporaries(jvps) + [f"t[{prim.output}] += {to_source(r.expr)}" for r in jvps]
         rows.append((prim.name, prim.spellings, rev, fwd))
     return rows
+
+
+def _temporaries(rules):
+    """The template temporaries the rules read, each once, in template order (`w = ...`)."""
+    lines = []
+    for r in rules:
+        for stmt in r.stmts:
+            text = to_source(stmt).strip()
+            if text not in lines:
+                lines.append(text)
+    return lines
 
