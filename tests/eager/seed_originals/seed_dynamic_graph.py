@@ -1,0 +1,17 @@
+"""Seed: "Dynamic computational graph", from "自动求导浅理解" (a first look at automatic
+differentiation, based on PyTorch 1.7.0; seeds/004, in Chinese).
+
+The graph is built as the code runs, so ordinary Python control flow can depend on tensor
+values: `if t1 > t2` asks a 0-d tensor for its truth value.
+"""
+import torch
+
+def abs(t1, t2):
+    if t1 > t2:
+        return t1 - t2
+    else:
+        return t2 - t1
+
+a = torch.tensor(2.0)
+b = torch.tensor(3.0)
+print(abs(a, b))  # tensor(1.)
