@@ -11,6 +11,11 @@ __all__ = [
     "TransformError",
     "UnknownFunctionError",
     "GradientError",
+    "TensorTypeError",
+    "TensorValueError",
+    "TensorIndexError",
+    "NotSupportedError",
+    "UnsupportedFunctionError",
     "SourceLocation",
 ]
 
@@ -80,3 +85,24 @@ class UnknownFunctionError(TransformError):
 
 class GradientError(TransgradError, RuntimeError):
     """A gradient cannot be computed for these values (wrong shape, freed graph, ...)."""
+
+
+class TensorTypeError(TransgradError, TypeError):
+    """A Tensor operation got an argument of the wrong kind (where PyTorch raises TypeError)."""
+
+
+class TensorValueError(TransgradError, ValueError):
+    """A Tensor has the wrong value for the operation (where PyTorch raises ValueError)."""
+
+
+class TensorIndexError(TransgradError, IndexError):
+    """A dimension or index is out of range (where PyTorch raises IndexError)."""
+
+
+class NotSupportedError(TransgradError, NotImplementedError):
+    """A feature PyTorch has that transgrad does not (or a method the user must implement)."""
+
+
+class UnsupportedFunctionError(TransgradError, TypeError):
+    """A NumPy function was called on a Tensor and no primitive implements it: converting
+    silently would drop the gradient, so transgrad refuses and names the function."""

@@ -1,0 +1,786 @@
+"""Running a primitive on Tensors: compute on the arrays, then record a backward node.
+
+`apply(prim, inputs, statics)` is what the registry's `tg.` functions call when an input is a
+Tensor (see `registry.set_tensor_dispatch`), and what Tensor methods, operators and NumPy's
+dispatch protocols call. It
+1. unwraps Tensors to their arrays and applies PyTorch's dtype promotion,
+2. runs the primitive (`prim.run`),
+3. if grad mode is on and an input requires grad, records one node: the needed inputs' rule
+   functions, one tuple of saved arguments (only the values the needed rules read, per
+   `prim.saved_names`), the edges to the inputs' nodes, and version records of saved Tensors.
+
+Everything a call needs that depends only on the primitive (and on which inputs need a
+gradient) is computed once and cached in a `_Spec`, so the per-call path is loops over the
+inputs and tuple building, nothing else. `apply_inplace` does the same for `x.add_(y)`-style
+operations and rebases `x`'s history; `apply_nondiff` runs non-differentiable primitives.
+"""
+import weakref
+
+import numpy as np
+
+from .. import registry
+from ..errors import GradientError, TensorTypeError
+from . import dtypes as _dt
+from .grad_mode import STATE
+from .node import AccumulateGrad, node_class
+
+__all__ = ["apply", "apply_nondiff", "apply_inplace", "make_node", "acc_node", "wrap"]
+
+# PyTorch computes nan/inf silently; so do Tensor operations. NumPy keeps its error state per
+# context: this sets it for the importing thread (one global switch instead of an errstate
+# block around every operation, which would cost more than the operation itself).
+np.seterr(all="ignore")
+
+_ndarray = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
+Tensor = None          # set by tensor.py when the class exists
+_new = object.__new__
+
+
+def wrap(data):
+    """A new leaf Tensor that does not require grad, around the ndarray `data`."""
+    t = _new(Tensor)
+    t._data = data
+    t._rg = False
+    t._grad = None
+    t._grad_fn = None
+    t._vc = [0]
+    t._nr = 0
+    t._acc = None
+    t._extra = None
+    if STATE.inference:
+        t._extra = {"inference": True}
+    return t
+
+
+def _wrap_result(data, node):
+    t = _new(Tensor)
+    t._data = data
+    t._rg = True
+    t._grad = None
+    t._grad_fn = node
+    t._vc = [0]
+    t._nr = 0
+    t._acc = None
+    t._extra = None
+    return t
+
+
+def acc_node(t):
+    """The AccumulateGrad node of leaf `t` (one per leaf while a graph holds it)."""
+    ref = t._acc
+    if ref is not None:
+        a = ref()
+        if a is not None:
+            return a
+    a = AccumulateGrad(t)
+    t._acc = weakref.ref(a)
+    return a
+
+
+class _Spec:
+    """What `apply` needs of a primitive, computed once."""
+
+    __slots__ = ("prim", "run", "n", "cls", "name_fn", "statics_names", "promote", "diff_mask",
+                 "by_needs", "seq", "multi", "simple", "counts_scalars")
+
+    def __init__(self, prim):
+        self.prim = prim
+        self.run = prim.run
+        self.n = len(prim.inputs)
+        if callable(prim.grad_fn):
+            self.cls = None
+            self.name_fn = prim.grad_fn
+        else:
+            self.cls = node_class(prim.grad_fn or f"{prim.name.capitalize()}Backward0")
+            self.name_fn = None
+        self.statics_names = prim.static_names
+        self.diff_mask = tuple(r is not None for r in prim.vjps)
+        self.promote = sum(self.diff_mask) >= 2 or (prim.elementwise and self.n >= 2)
+        self.by_needs = {}
+        self.seq = tuple(i for i, x in enumerate(prim.inputs) if x in prim.sequence)
+        self.multi = bool(getattr(prim, "multiple_outputs", False))
+        self.simple = not self.seq and not self.multi and all(self.diff_mask)
+        self.counts_scalars = bool(prim.elementwise)
+
+    def for_needs(self, needs):
+        """(fns, save_out, save_in) for this mask of inputs needing a gradient."""
+        r = self.by_needs.get(needs)
+        if r is None:
+            prim = self.prim
+            fns = tuple(prim.vjps[i].fn if need and prim.vjps[i] is not None else None
+                        for i, need in enumerate(needs))
+            names = prim.saved_names(needs)
+            save_out = prim.output in names
+            save_in = tuple(x in names for x in prim.inputs)
+            r = self.by_needs[needs] = (fns, save_out, save_in)
+        return r
+
+    def node_cls(self, arrays, statics):
+        if self.cls is not None:
+            return self.cls
+        if statics:
+            name = self.name_fn(*arrays, **dict(zip(self.statics_names, statics)))
+        else:
+            name = self.name_fn(*arrays)
+        return node_class(name)
+
+
+_SPECS = {}
+
+
+def spec_of(prim):
+    s = _SPECS.get(prim)
+    if s is None:
+        s = _SPECS[prim] = _Spec(prim)
+    return s
+
+
+# -- dtype promotion --------------------------------------------------------------------------
+
+def _promote(arrays, diff_mask):
+    """Cast the array operands to PyTorch's result dtype when NumPy's would differ."""
+    first = None
+    mixed = False
+    scalar_float = False
+    for i, a in enumerate(arrays):
+        if not diff_mask[i]:
+            continue
+        if isinstance(a, (_ndarray, _generic)):
+            dt = a.dtype
+            if first is None:
+                first = dt
+            elif dt != first:
+                mixed = True
+        elif isinstance(a, float) or isinstance(a, complex):
+            scalar_float = True
+    if first is None or (not mixed and (first.kind in "fc" or not scalar_float)):
+        return arrays, None
+    dims, zerodims, scalars = [], [], []
+    for i, a in enumerate(arrays):
+        if not diff_mask[i]:
+            continue
+        if isinstance(a, (_ndarray, _generic)):
+            (dims if a.ndim else zerodims).append(a.dtype)
+        elif a is not None and not isinstance(a, (list, tuple)):
+            scalars.append(a)
+    target = _dt.result_np_dtype(dims, zerodims, scalars)
+    out = list(arrays)
+    cast = False
+    for i, a in enumerate(arrays):
+        if diff_mask[i] and isinstance(a, (_ndarray, _generic)) and a.dtype != target:
+            out[i] = _asarray(a).astype(target)
+            cast = True
+        elif diff_mask[i] and scalars and isinstance(a, (int, float)) and not isinstance(a, bool) \
+                and target.kind in "fc":
+            out[i] = a
+    return out, (target if cast else None)
+
+
+def _fix_float(out, arrays):
+    """NumPy computes float64 where PyTorch gives the default float dtype (int / int, sin(int))."""
+    if out.dtype.kind != "f" or out.dtype == _dt.get_default_dtype().dtype:
+        return out
+    for a in arrays:
+        if isinstance(a, (_ndarray, _generic)) and a.dtype.kind in "fc":
+            return out
+    return out.astype(_dt.get_default_dtype().dtype)
+
+
+def _same_float(out, dtype):
+    """A floating result in the dtype of its floating inputs (NumPy may widen to float64)."""
+    if out.dtype != dtype and out.dtype.kind == "f" and dtype.kind == "f":
+        return out.astype(dtype)
+    return out
+
+
+def _float_dtype(arrays, diff_mask, default):
+    """The dtype of the differentiable floating array operands, when they all agree."""
+    found = None
+    for i, a in enumerate(arrays):
+        if diff_mask[i] and isinstance(a, (_ndarray, _generic)) and a.dtype.kind == "f":
+            if found is None:
+                found = a.dtype
+            elif a.dtype != found:
+                return default
+    return default if found is None else found
+
+
+# -- the recorded call ---------------------------------------------------------------------------
+
+def apply(prim, inputs, statics):
+    """Run the differentiable primitive `prim` on `inputs` (Tensors, arrays, scalars); return a
+    Tensor, with a backward node when grad mode is on and an input requires grad."""
+    spec = _SPECS.get(prim) or spec_of(prim)
+    n = spec.n
+    if n == 2 and spec.simple:
+        return _apply2(spec, inputs[0], inputs[1], statics)
+    if n == 1 and spec.simple:
+        return _apply1(spec, inputs[0], statics)
+    if spec.seq:
+        return _apply_seq(spec, inputs, statics)
+    arrays = list(inputs)
+    any_rg = False
+    all_float = True
+    for i in range(n):
+        v = inputs[i]
+        if isinstance(v, Tensor):
+            a = v._data
+            arrays[i] = a
+            if v._rg:
+                any_rg = True
+            if a.dtype.kind != "f":
+                all_float = False
+    cast_to = None
+    if spec.promote:
+        arrays, cast_to = _promote(arrays, spec.diff_mask)
+    out = spec.run(*arrays, *statics)
+    if spec.multi:
+        return _multi_result(spec, inputs, arrays, statics, out, any_rg)
+    if type(out) is not _ndarray:
+        out = _asarray(out)
+    if out.dtype.kind == "f":
+        if not all_float:
+            out = _fix_float(out, arrays)
+        out = _same_float(out, _float_dtype(arrays, spec.diff_mask, out.dtype))
+    if not (any_rg and STATE.grad):
+        return wrap(out)
+    return make_node(spec, inputs, arrays, statics, out, cast_to)
+
+
+def _apply1(spec, x, statics):
+    if isinstance(x, Tensor):
+        xa = x._data
+        out = spec.run(xa, *statics) if statics else spec.run(xa)
+        if type(out) is not _ndarray:
+            out = _asarray(out)
+        if out.dtype != xa.dtype:
+            out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
+        if x._rg and STATE.grad:
+            return _record1(spec, x, xa, statics, out)
+        return wrap(out)
+    out = _asarray(spec.run(x, *statics))
+    return wrap(out)
+
+
+def _record1(spec, x, xa, statics, out):
+    fns, save_out, save_in = spec.for_needs(_TRUE1)
+    node = _new(spec.cls or spec.node_cls((xa,), statics))
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._grad = None
+    t._grad_fn = node
+    vc = t._vc = [0]
+    t._nr = 0
+    t._acc = None
+    t._extra = None
+    saved = None
+    if save_in[0]:
+        saved = [(1, x, x._vc, x._vc[0])]
+        extra = x._extra
+        if extra is not None and extra.get("inference"):
+            raise _inference_saved_error()
+        if save_out:
+            saved.append((0, None, vc, 0))
+            args = (out, xa, out.shape, xa.shape)
+        else:
+            args = (None, xa, out.shape, xa.shape)
+    elif save_out:
+        saved = [(0, None, vc, 0)]
+        args = (out, None, out.shape, xa.shape)
+    else:
+        args = (None, None, out.shape, xa.shape)
+    node._fns = fns
+    node._args = args + statics if statics else args
+    f = x._grad_fn
+    node._next = (f or acc_node(x),)
+    node._nrs = (x._nr,) if x._nr else None
+    node._saved = saved
+    node._dtypes = None
+    node._prim = spec.prim
+    node._pre_hooks = None
+    if STATE_ANOMALY[0]:
+        from ..autograd.anomaly_mode import record_trace
+        record_trace(node)
+    return t
+
+
+_TRUE1 = (True,)
+_NEEDS2 = {(True, True): (True, True), (True, False): (True, False), (False, True): (False, True)}
+
+
+def _apply2(spec, x, y, statics):
+    if isinstance(x, Tensor):
+        xa = x._data
+        xr = x._rg
+    else:
+        xa = x
+        xr = False
+    if isinstance(y, Tensor):
+        ya = y._data
+        yr = y._rg
+    else:
+        ya = y
+        yr = False
+    # fast path: same floating dtype, or a floating array with a Python number
+    tx = type(xa)
+    ty = type(ya)
+    fast = False
+    if tx is _ndarray:
+        k = xa.dtype
+        if ty is _ndarray:
+            fast = k == ya.dtype and k.kind == "f"
+        elif ty is float or ty is int:
+            fast = k.kind == "f"
+    elif ty is _ndarray and (tx is float or tx is int):
+        fast = ya.dtype.kind == "f"
+    cast_to = None
+    if not fast:
+        (xa, ya), cast_to = _promote([xa, ya], spec.diff_mask)
+    out = spec.run(xa, ya, *statics) if statics else spec.run(xa, ya)
+    if type(out) is not _ndarray:
+        out = _asarray(out)
+    if not fast:
+        out = _fix_float(out, (xa, ya))
+    if not ((xr or yr) and STATE.grad):
+        return wrap(out)
+    if cast_to is not None:
+        return make_node(spec, (x, y), [xa, ya], statics, out, cast_to)
+    fns, save_out, save_in = spec.for_needs((xr, yr))
+    node = _new(spec.cls or spec.node_cls((xa, ya), statics))
+    t = _new(Tensor)
+    t._data = out
+    t._rg = True
+    t._grad = None
+    t._grad_fn = node
+    vc = t._vc = [0]
+    t._nr = 0
+    t._acc = None
+    t._extra = None
+    saved = None
+    sx, sy = save_in
+    if sx:
+        if xr or tx is _ndarray or spec.counts_scalars:
+            saved = []
+        if type(x) is Tensor or isinstance(x, Tensor):
+            saved.append((1, x, x._vc, x._vc[0]))
+    if sy:
+        if saved is None and (yr or ty is _ndarray or spec.counts_scalars):
+            saved = []
+        if isinstance(y, Tensor):
+            saved.append((2, y, y._vc, y._vc[0]))
+    if save_out:
+        if saved is None:
+            saved = []
+        saved.append((0, None, vc, 0))
+    args = (out if save_out else None, xa if sx else None, ya if sy else None, out.shape,
+            xa.shape if tx is _ndarray else (), ya.shape if ty is _ndarray else ())
+    node._fns = fns
+    node._args = args + statics if statics else args
+    if xr:
+        f = x._grad_fn
+        ex = f or acc_node(x)
+    else:
+        ex = None
+    if yr:
+        f = y._grad_fn
+        ey = f or acc_node(y)
+    else:
+        ey = None
+    node._next = (ex, ey)
+    node._nrs = ((x._nr if xr else 0, y._nr if yr else 0)
+                 if (xr and x._nr) or (yr and y._nr) else None)
+    node._saved = saved
+    node._dtypes = None
+    node._prim = spec.prim
+    node._pre_hooks = None
+    if saved:
+        for rec in saved:
+            t_ = rec[1]
+            if t_ is not None and t_._extra is not None and t_._extra.get("inference"):
+                raise _inference_saved_error()
+    if STATE_ANOMALY[0]:
+        from ..autograd.anomaly_mode import record_trace
+        record_trace(node)
+    return t
+
+
+def _multi_result(spec, inputs, arrays, statics, outs, any_rg):
+    """A primitive with several outputs (`np.split`): a tuple of Tensors, outputs k of one node."""
+    outs = [o if type(o) is _ndarray else _asarray(o) for o in outs]
+    if not (any_rg and STATE.grad):
+        return tuple(wrap(o) for o in outs)
+    n = spec.n
+    needs = tuple([isinstance(v, Tensor) and v._rg for v in inputs])
+    fns, save_out, save_in = spec.for_needs(needs)
+    node = _new(_multi_class(spec.node_cls(arrays, statics)))
+    node._nout = len(outs)
+    results = []
+    for k, o in enumerate(outs):
+        r = _wrap_result(o, node)
+        r._nr = k
+        results.append(r)
+    args = [None] * (2 * n + 2)
+    saved = None
+    nxt = []
+    nrs = []
+    for i, v in enumerate(inputs):
+        a = arrays[i]
+        args[n + 2 + i] = getattr(a, "shape", ())
+        if save_in[i]:
+            args[i + 1] = a
+            saved = saved or []
+            if isinstance(v, Tensor):
+                saved.append((i + 1, v, v._vc, v._vc[0]))
+        if needs[i]:
+            nxt.append(v._grad_fn or acc_node(v))
+            nrs.append(v._nr)
+        else:
+            nxt.append(None)
+            nrs.append(0)
+    args[n + 1] = tuple(o.shape for o in outs)
+    if save_out:
+        args[0] = list(outs)
+        saved = saved or []
+        for r in results:
+            saved.append((-2, None, r._vc, 0))
+    node._fns = fns
+    node._args = tuple(args) + tuple(statics)
+    node._next = tuple(nxt)
+    node._nrs = tuple(nrs) if any(nrs) else None
+    node._saved = saved
+    node._dtypes = None
+    node._prim = spec.prim
+    node._pre_hooks = None
+    node._out_dtypes = tuple(o.dtype for o in outs)
+    return tuple(results)
+
+
+_MULTI_CLASSES = {}
+
+
+def _multi_class(base):
+    cls = _MULTI_CLASSES.get(base)
+    if cls is None:
+        cls = _MULTI_CLASSES[base] = type(base.__name__, (base,),
+                                          {"__slots__": ("_nout", "_out_dtypes")})
+        cls.__module__ = "builtins"
+    return cls
+
+
+def _counts(v, spec):
+    """Whether a saved non-Tensor value counts as a saved tensor (PyTorch wraps numbers and
+    arrays in tensors and saves them; an index tuple is not a tensor)."""
+    if isinstance(v, _ndarray):
+        return True
+    return spec.counts_scalars and isinstance(v, (int, float, complex, _generic))
+
+
+def make_node(spec, inputs, arrays, statics, out, cast_to=None):
+    """Record the backward node of a call whose result array is `out`; return the result Tensor."""
+    n = spec.n
+    needs = tuple([isinstance(v, Tensor) and v._rg for v in inputs])
+    fns, save_out, save_in = spec.for_needs(needs)
+    node = _new(spec.node_cls(arrays, statics))
+    result = _wrap_result(out, node)
+    saved = None
+    args = [None] * (2 * n + 2)
+    nxt = [None] * n
+    nrs = None
+    for i in range(n):
+        v = inputs[i]
+        a = arrays[i]
+        args[n + 2 + i] = getattr(a, "shape", ())
+        if save_in[i]:
+            args[i + 1] = a
+            if isinstance(v, Tensor):
+                if saved is None:
+                    saved = []
+                extra = v._extra
+                if extra is not None and extra.get("inference"):
+                    raise _inference_saved_error()
+                saved.append((i + 1, v, v._vc, v._vc[0]))
+            elif saved is None and _counts(a, spec):
+                saved = []
+        if needs[i]:
+            f = v._grad_fn
+            if f is None:
+                nxt[i] = acc_node(v)
+            else:
+                nxt[i] = f
+                if v._nr:
+                    if nrs is None:
+                        nrs = [0] * n
+                    nrs[i] = v._nr
+    args[n + 1] = out.shape
+    if save_out:
+        args[0] = out
+        if saved is None:
+            saved = []
+        saved.append((0, None, result._vc, 0))
+    node._fns = fns
+    node._args = tuple(args) + statics if statics else tuple(args)
+    node._next = tuple(nxt)
+    node._nrs = None if nrs is None else tuple(nrs)
+    node._saved = saved
+    node._dtypes = None
+    if cast_to is not None:
+        node._dtypes = tuple(v._data.dtype if isinstance(v, Tensor) and v._data.dtype != cast_to
+                             else None for v in inputs)
+    node._prim = spec.prim
+    node._pre_hooks = None
+    if STATE_ANOMALY[0]:
+        from ..autograd.anomaly_mode import record_trace
+        record_trace(node)
+    return result
+
+
+STATE_ANOMALY = [False]
+
+
+def _inference_saved_error():
+    return GradientError(
+        "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+        "inference mode in computation tracked by autograd. To work around this, you can make a "
+        "clone to get a normal tensor and use it in autograd, or use `tg.no_grad()` instead of "
+        "`tg.inference_mode()`.")
+
+
+def _apply_seq(spec, inputs, statics):
+    """Primitives with a sequence input (`cat`, `stack`): each element is its own edge."""
+    prim = spec.prim
+    flat_inputs = []
+    layout = []
+    for i, v in enumerate(inputs):
+        if i in spec.seq:
+            items = list(v)
+            layout.append(len(items))
+            flat_inputs.extend(items)
+        else:
+            layout.append(None)
+            flat_inputs.append(v)
+    any_rg = any(isinstance(v, Tensor) and v._rg for v in flat_inputs)
+    # promote the elements of the sequence together
+    flat_arrays = [v._data if isinstance(v, Tensor) else v for v in flat_inputs]
+    if len(flat_arrays) > 1:
+        flat_arrays, cast_to = _promote(flat_arrays, (True,) * len(flat_arrays))
+    else:
+        cast_to = None
+    arrays = []
+    k = 0
+    for count in layout:
+        if count is None:
+            arrays.append(flat_arrays[k])
+            k += 1
+        else:
+            arrays.append(list(flat_arrays[k:k + count]))
+            k += count
+    out = spec.run(*arrays, *statics)
+    if type(out) is not _ndarray:
+        out = _asarray(out)
+    if not (any_rg and STATE.grad):
+        return wrap(out)
+    node_cls = spec.node_cls(arrays, statics)
+    node = _new(_seq_class(node_cls))
+    needs_in = tuple(
+        (any(isinstance(e, Tensor) and e._rg for e in v) if i in spec.seq
+         else isinstance(v, Tensor) and v._rg) for i, v in enumerate(inputs))
+    fns, save_out, save_in = spec.for_needs(needs_in)
+    result = _wrap_result(out, node)
+    n = spec.n
+    args = [None] * (2 * n + 2)
+    saved = None
+    for i, v in enumerate(inputs):
+        a = arrays[i]
+        args[n + 2 + i] = tuple(np.shape(e) for e in a) if i in spec.seq else getattr(a, "shape", ())
+        if save_in[i]:
+            args[i + 1] = a
+            saved = saved or []
+            for e in (v if i in spec.seq else (v,)):
+                if isinstance(e, Tensor):
+                    saved.append((-1, e, e._vc, e._vc[0]))
+    args[n + 1] = out.shape
+    if save_out:
+        args[0] = out
+        saved = saved or []
+        saved.append((0, None, result._vc, 0))
+    nxt = []
+    nrs = []
+    dts = []
+    for v in flat_inputs:
+        if isinstance(v, Tensor) and v._rg:
+            nxt.append(v._grad_fn if v._grad_fn is not None else acc_node(v))
+            nrs.append(v._nr)
+            dts.append(v._data.dtype if cast_to is not None and v._data.dtype != cast_to else None)
+        else:
+            nxt.append(None)
+            nrs.append(0)
+            dts.append(None)
+    node._fns = fns
+    node._args = tuple(args) + tuple(statics)
+    node._next = tuple(nxt)
+    node._nrs = tuple(nrs) if any(nrs) else None
+    node._saved = None if saved is None else tuple(saved)
+    node._dtypes = tuple(dts) if any(d is not None for d in dts) else None
+    node._prim = prim
+    node._pre_hooks = None
+    node._layout = tuple(layout)
+    node._inputs_ref = tuple(flat_inputs)
+    return result
+
+
+class _SeqNode:
+    """Marker base for nodes whose `_fns` produce lists for sequence inputs."""
+    __slots__ = ()
+
+
+_SEQ_CLASSES = {}
+
+
+def _seq_class(base):
+    cls = _SEQ_CLASSES.get(base)
+    if cls is None:
+        cls = _SEQ_CLASSES[base] = type(base.__name__, (base, _SeqNode), {"__slots__": ("_layout", "_inputs_ref")})
+        cls.__module__ = "builtins"
+    return cls
+
+
+def seq_grads(node, fns, g, args, graph):
+    """Per flattened edge, the gradient of a sequence node."""
+    grads = []
+    for i, count in enumerate(node._layout):
+        fn = fns[i]
+        if count is None:
+            grads.append(None if fn is None else fn(g, *args))
+        else:
+            if fn is None:
+                grads.extend([None] * count)
+            else:
+                parts = fn(g, *args)
+                grads.extend(list(parts))
+    return grads
+
+
+# -- non-differentiable primitives -------------------------------------------------------------
+
+def _unwrap(v):
+    if isinstance(v, Tensor):
+        return v._data
+    if isinstance(v, (list, tuple)) and any(isinstance(e, Tensor) for e in v):
+        return type(v)(_unwrap(e) for e in v)
+    return v
+
+
+def wrap_any(r):
+    if isinstance(r, _ndarray):
+        return wrap(r)
+    if isinstance(r, _generic):
+        return wrap(_asarray(r))
+    if isinstance(r, tuple):
+        return tuple(wrap_any(e) for e in r)
+    if isinstance(r, list):
+        return [wrap_any(e) for e in r]
+    return r
+
+
+def apply_nondiff(prim, args, kwargs):
+    """Run a non-differentiable primitive: Tensors in, constant Tensors out (no node)."""
+    args = tuple(_unwrap(a) for a in args)
+    if kwargs:
+        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+    return wrap_any(prim.impl(*args, **kwargs))
+
+
+def dispatch(prim, inputs, statics):
+    """The function registered with the registry: differentiable or not."""
+    if prim.differentiable:
+        return apply(prim, inputs, statics)
+    return apply_nondiff(prim, inputs, statics)
+
+
+# -- in-place -----------------------------------------------------------------------------------
+
+def check_inplace(t):
+    """PyTorch's checks before modifying `t` in place (leaf / view of a leaf / inference)."""
+    extra = t._extra
+    if extra is not None:
+        if extra.get("inference") and not STATE.inference:
+            raise GradientError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+                "make a clone to get a normal tensor before doing inplace update.See "
+                "https://github.com/pytorch/rfcs/pull/17 for more details.")
+        base = extra.get("base")
+        if base is not None and STATE.grad and base._rg and base._grad_fn is None:
+            raise GradientError("a view of a leaf Variable that requires grad is being used in an "
+                                "in-place operation.")
+    if STATE.grad and t._rg and t._grad_fn is None:
+        raise GradientError("a leaf Variable that requires grad is being used in an in-place "
+                            "operation.")
+
+
+def _check_view_rebase(t):
+    extra = t._extra
+    if extra is not None:
+        base = extra.get("base")
+        if base is not None and (base._rg or t._rg):
+            from ..errors import NotSupportedError
+            raise NotSupportedError(
+                "transgrad does not yet record in-place operations on a view of a tensor that "
+                "requires grad (the base's history would have to be rewritten); write "
+                "`base[index] = new_value` or use the out-of-place operation instead.")
+
+
+def apply_inplace(prim, t, inputs, statics):
+    """`t.op_(...)`: compute `prim(*inputs, *statics)` (where `inputs[0] is t`), write the result
+    into `t`'s array, bump its version, and (when recording) make `t` the output of a new node."""
+    check_inplace(t)
+    spec = _SPECS.get(prim) or spec_of(prim)
+    arrays = [v._data if isinstance(v, Tensor) else v for v in inputs]
+    recording = STATE.grad and any(isinstance(v, Tensor) and v._rg for v in inputs)
+    if recording:
+        _check_view_rebase(t)
+    if spec.promote:
+        arrays, _cast = _promote(arrays, spec.diff_mask)
+    out = _asarray(spec.run(*arrays, *statics))
+    if out.dtype.kind == "f":
+        out = _fix_float(out, arrays)
+    data = t._data
+    if out.shape != data.shape:
+        raise GradientError(f"output with shape {list(data.shape)} doesn't match the broadcast "
+                            f"shape {list(np.broadcast_shapes(data.shape, out.shape))}")
+    if out.dtype != data.dtype and not np.can_cast(out.dtype, data.dtype, "same_kind"):
+        raise GradientError(f"result type {_dt.from_numpy_dtype(out.dtype)._scalar_name} can't be "
+                            f"cast to the desired output type "
+                            f"{_dt.from_numpy_dtype(data.dtype)._scalar_name}")
+    if recording:
+        needs = tuple(isinstance(v, Tensor) and v._rg for v in inputs)
+        _fns, _save_out, save_in = spec.for_needs(needs)
+        if save_in[0]:
+            # the rule reads the old value of t: keep a copy (it is about to be overwritten)
+            old = wrap(data.copy())
+            old._rg = t._rg
+            old._grad_fn = t._grad_fn
+            old._nr = t._nr
+            if t._rg and t._grad_fn is None:
+                old._acc = t._acc
+            inputs = (old,) + tuple(inputs[1:])
+            arrays[0] = old._data
+        # the edge to t's current history must be taken before t is rebased
+        r = make_node(spec, inputs, arrays, statics, data, None)
+        node = r._grad_fn
+        if node._saved:
+            node._saved = tuple((s, tt, (t._vc if s == 0 else vc), (t._vc[0] + 1 if s == 0 else ver))
+                                for s, tt, vc, ver in node._saved)
+        if data.dtype != out.dtype:
+            node._dtypes = None
+        data[...] = out
+        t._vc[0] += 1
+        t._grad_fn = node
+        t._rg = True
+        t._nr = 0
+        return t
+    data[...] = out
+    t._vc[0] += 1
+    return t

@@ -1,0 +1,133 @@
+"""Backward nodes (`grad_fn`): one class per PyTorch name, holding what the reverse rules read.
+
+A `Node` made by the dispatcher for a primitive holds
+- `_fns`:   per input, the primitive's lowered reverse rule (`Rule.fn`), None where that input
+            needs no gradient;
+- `_args`:  the one tuple passed after the cotangent: `(z, *inputs, z_shape, *input_shapes,
+            *statics)`, with values only for the names the needed rules read (None otherwise);
+            it becomes None when the graph is freed, if it held any value;
+- `_next`:  per input, the node its gradient flows to (a `Node`, an `AccumulateGrad` for a leaf
+            that requires grad, or None), and `_nrs` their output numbers (None when all 0);
+- `_saved`: `(slot, tensor, version_counter, version)` for every saved Tensor value, so that
+            backward can detect in-place modification, and `create_graph` can rebuild Tensors;
+- `_dtypes`: per input, the dtype its gradient is cast to (each input's own dtype).
+
+A node never references its own output Tensor (it keeps the output's array and version
+counter), so a graph is freed by reference counting alone.
+"""
+import re
+
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "node_class", "op_name"]
+
+
+class Node:
+    """Base of every backward node. `name()`, `next_functions` and hooks as in PyTorch."""
+
+    __slots__ = ("_fns", "_args", "_next", "_nrs", "_saved", "_dtypes", "_prim", "_pre_hooks",
+                 "_trace", "__weakref__")
+    _nout = 1
+    _layout = None      # set on nodes of primitives with a sequence input
+
+    def __getattr__(self, name):
+        # `_trace` is set only under anomaly detection
+        if name == "_trace":
+            return None
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        nrs = self._nrs or (0,) * len(self._next)
+        return tuple((n, nr) for n, nr in zip(self._next, nrs))
+
+    @property
+    def metadata(self):
+        return {}
+
+    def register_prehook(self, fn):
+        """`fn(grad_outputs) -> grad_outputs or None` before this node runs."""
+        return _add_hook(self, 0, fn, kind="node")
+
+
+def op_name(node):
+    """What PyTorch 2.13 calls the operation of a node in the in-place error: `Add` for
+    `AddBackward0`, `CopySlices` for `CopySlices`."""
+    name = type(node).__name__
+    return re.sub(r"Backward\d*$", "", name) or name
+
+
+_CLASSES = {}
+
+
+def node_class(name):
+    """The node class named `name` (`AddBackward0`), made once and cached."""
+    cls = _CLASSES.get(name)
+    if cls is None:
+        cls = _CLASSES[name] = type(name, (Node,), {"__slots__": ()})
+        cls.__module__ = "builtins"   # so that `type(node)` prints `<class 'AddBackward0'>`
+    return cls
+
+
+class AccumulateGrad:
+    """The node that adds a leaf's gradient into its `.grad`; `.variable` is the leaf."""
+
+    __slots__ = ("variable", "__weakref__")
+    _nout = 1
+    _next = ()
+    _nrs = None
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+AccumulateGrad.__module__ = "builtins"
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `remove()` unregisters the hook."""
+
+    __slots__ = ("_owner", "_key", "id")
+    _next_id = [0]
+
+    def __init__(self, owner, key):
+        self._owner = owner
+        self._key = key
+        RemovableHandle._next_id[0] += 1
+        self.id = RemovableHandle._next_id[0]
+
+    def remove(self):
+        hooks = self._owner
+        if hooks is not None:
+            hooks.pop(self._key, None)
+            self._owner = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_hook(node, nr, fn, kind="tensor"):
+    """Register a tensor hook for output `nr` of `node` (called with that output's gradient)."""
+    hooks = node._pre_hooks
+    if hooks is None:
+        hooks = node._pre_hooks = {}
+    key = object()
+    hooks[key] = (nr, fn, kind)
+    return RemovableHandle(hooks, key)

@@ -1,0 +1,984 @@
+"""`Tensor`: an ndarray plus autograd state, with PyTorch's attributes, methods and errors.
+
+Every computing method, operator and NumPy function on a Tensor resolves to a primitive of the
+registry (`lookup_operator`, `lookup_method`, `lookup`) and runs through `dispatch.apply`, so
+the derivative rules are the registry's and nothing here differentiates anything. Methods whose
+PyTorch signature differs from NumPy's (`view(*shape)`, `transpose(d0, d1)`, `max(dim)`) are
+thin wrappers that translate the arguments.
+
+State (slots): `_data` the ndarray; `_rg` requires_grad; `_grad` the `.grad` Tensor; `_grad_fn`
+the node that produced it (None for leaves); `_vc` the version counter (a one-element list,
+shared by views and `detach()`); `_nr` which output of `_grad_fn` it is; `_acc` a weak reference
+to its AccumulateGrad node; `_extra` None or a dict of rarely used state (hooks, view base,
+retains_grad, inference).
+"""
+import operator
+import warnings
+import weakref
+
+import numpy as np
+
+from .. import registry
+from ..errors import (GradientError, NotSupportedError, TensorIndexError, TensorTypeError,
+                      TensorValueError, UnsupportedFunctionError)
+from . import dispatch, dtypes as _dt, engine
+from .dispatch import apply, apply_inplace, apply_nondiff, wrap, _apply1, _apply2
+from .grad_mode import STATE
+from .node import _add_hook, RemovableHandle
+
+__all__ = ["Tensor"]
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+_NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
+
+_LEAF_FLAGS_ERROR = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+
+
+def _prim(name):
+    """The registered primitive `name`, or a NotSupportedError naming it."""
+    try:
+        return registry.get(name)
+    except KeyError:
+        raise NotSupportedError(f"transgrad has no primitive {name!r} yet, which this Tensor "
+                                "operation needs") from None
+
+
+def _prim_any(*names):
+    for n in names:
+        try:
+            return registry.get(n)
+        except KeyError:
+            continue
+    raise NotSupportedError(f"transgrad has no primitive {names[0]!r} yet, which this Tensor "
+                            "operation needs")
+
+
+def _sizes(args):
+    """`f(2, 3)` or `f((2, 3))` or `f([2, 3])` -> (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list, _dt.Size)):
+        return tuple(int(s) for s in args[0])
+    return tuple(int(s) for s in args)
+
+
+def _index_value(idx):
+    """An index with Tensors replaced by their arrays."""
+    if isinstance(idx, Tensor):
+        return idx._data
+    if isinstance(idx, tuple):
+        return tuple(_index_value(i) for i in idx)
+    if isinstance(idx, list) and any(isinstance(i, Tensor) for i in idx):
+        return [_index_value(i) for i in idx]
+    return idx
+
+
+def _root_base(t):
+    extra = t._extra
+    if extra is not None and extra.get("base") is not None:
+        return extra["base"]
+    return t
+
+
+def _mark_view(result, source):
+    """`result` shares `source`'s memory: share its version counter and remember the base."""
+    if not np.may_share_memory(result._data, source._data):
+        return result
+    result._vc = source._vc
+    node = result._grad_fn
+    if node is not None and node._saved:
+        node._saved = tuple((s, t, (source._vc if s == 0 else vc), (source._vc[0] if s == 0 else v))
+                            for s, t, vc, v in node._saved)
+    extra = result._extra
+    if extra is None:
+        extra = result._extra = {}
+    extra["base"] = _root_base(source)
+    return result
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it (like torch.Tensor)."""
+
+    __slots__ = ("_data", "_rg", "_grad", "_grad_fn", "_vc", "_nr", "_acc", "_extra",
+                 "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data=(), *, dtype=None, requires_grad=False):
+        # `tg.Tensor([1, 2])` makes a default-float tensor, as torch.Tensor does.
+        arr = np.array(data.detach()._data if isinstance(data, Tensor) else data,
+                       dtype=_dt.as_np_dtype(dtype) or _dt.get_default_dtype().dtype)
+        self._data = arr
+        self._rg = False
+        self._grad = None
+        self._grad_fn = None
+        self._vc = [0]
+        self._nr = 0
+        self._acc = None
+        self._extra = None
+        if requires_grad:
+            self.requires_grad = True
+
+    # -- autograd attributes -------------------------------------------------------------------
+    @property
+    def data(self):
+        """The same values, detached, with its own version counter: changes through it are not
+        tracked."""
+        return wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _asarray(value)
+
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self._set_requires_grad(flag, "only Tensors of floating point and complex dtype can "
+                                      "require gradients")
+
+    def _set_requires_grad(self, flag, dtype_message):
+        flag = bool(flag)
+        if self._grad_fn is not None:
+            if not flag:
+                raise GradientError(_LEAF_FLAGS_ERROR)
+            return
+        if flag and self._data.dtype.kind not in "fc":
+            raise GradientError(dtype_message)
+        if flag and self.is_inference() and not STATE.inference:
+            raise GradientError("Setting requires_grad=True on inference tensor outside "
+                                "InferenceMode is not allowed.")
+        self._rg = flag
+
+    def requires_grad_(self, requires_grad=True):
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require "
+                                               "gradients")
+        return self
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TensorTypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                      f"of type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                got = _dt.from_numpy_dtype(value._data.dtype)._grad_name
+                want = _dt.from_numpy_dtype(self._data.dtype)._scalar_name
+                raise GradientError(
+                    f"attempting to assign a gradient with dtype '{got}' to a tensor with "
+                    f"grad_dtype '{want}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+                    "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+                    "with caution. Diverging the dtypes of a tensor and its gradient may break "
+                    "downstream systems that assume they match.")
+            if value._data.shape != self._data.shape:
+                raise GradientError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def retains_grad(self):
+        extra = self._extra
+        return bool(extra is not None and extra.get("retains_grad") and self._grad_fn is not None)
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    @property
+    def output_nr(self):
+        return self._nr
+
+    def is_inference(self):
+        extra = self._extra
+        return bool(extra is not None and extra.get("inference"))
+
+    @property
+    def device(self):
+        return "cpu"
+
+    @property
+    def is_cuda(self):
+        return False
+
+    # -- shape and type ------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return _dt.Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return _dt.Size(self._data.shape)
+        return self._data.shape[self._dim(dim)]
+
+    def _dim(self, dim):
+        n = self._data.ndim
+        lo, hi = (-n, n - 1) if n else (-1, 0)
+        if not lo <= dim <= hi:
+            raise TensorIndexError(f"Dimension out of range (expected to be in range of "
+                                   f"[{lo}, {hi}], but got {dim})")
+        return dim % n if n else 0
+
+    @property
+    def dtype(self):
+        return _dt.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def ndimension(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    def nelement(self):
+        return self._data.size
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    # -- graph ---------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `tg.autograd.backward`)."""
+        from ..autograd import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 inputs=inputs, _from_method=True)
+
+    def detach(self):
+        """The same values as a new leaf that does not require grad; shares memory and the
+        version counter (in-place changes to either are seen by autograd)."""
+        t = wrap(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        if self._extra is not None and self._extra.get("base") is not None and self._rg:
+            raise GradientError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn = None
+        self._rg = False
+        self._nr = 0
+        return self
+
+    def retain_grad(self):
+        """Make `.grad` of this non-leaf hold its gradient after backward (no-op on leaves)."""
+        if self._grad_fn is None:
+            if not self._rg:
+                raise GradientError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if self.retains_grad:
+            return
+        if self._extra is None:
+            self._extra = {}
+        self._extra["retains_grad"] = True
+        _add_hook(self._grad_fn, self._nr, weakref.ref(self), kind="retain")
+
+    def register_hook(self, hook):
+        """`hook(grad) -> Tensor or None`, called with this tensor's gradient during backward;
+        on a leaf, before the gradient is accumulated into `.grad`."""
+        if not self._rg:
+            raise GradientError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return _add_hook(self._grad_fn, self._nr, hook)
+        if self._extra is None:
+            self._extra = {}
+        hooks = self._extra.setdefault("hooks", {})
+        key = object()
+        hooks[key] = hook
+        return RemovableHandle(hooks, key)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """`hook(tensor)` after `.grad` of this leaf has been accumulated."""
+        if self._grad_fn is not None:
+            raise GradientError("post accumulate grad hooks cannot be registered on non-leaf "
+                                "tensors")
+        if not self._rg:
+            raise GradientError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._extra is None:
+            self._extra = {}
+        hooks = self._extra.setdefault("post_hooks", {})
+        key = object()
+        hooks[key] = hook
+        return RemovableHandle(hooks, key)
+
+    # -- conversion ----------------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        if self._rg and not force:
+            raise GradientError("Can't call numpy() on Tensor that requires grad. Use "
+                                "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise GradientError("Can't call numpy() on Tensor that requires grad. Use "
+                                "tensor.detach().numpy() instead.")
+        a = self._data
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def item(self):
+        if self._data.size != 1:
+            raise GradientError(f"a Tensor with {self._data.size} elements cannot be converted "
+                                "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def _scalar(self, kind):
+        if self._rg and self._grad_fn is None:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=3)
+        if self._data.size != 1:
+            raise TensorValueError("only one element tensors can be converted to Python scalars")
+        return kind(self._data.reshape(()).item())
+
+    def __float__(self):
+        return self._scalar(float)
+
+    def __int__(self):
+        return self._scalar(int)
+
+    def __complex__(self):
+        return self._scalar(complex)
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TensorTypeError("only integer tensors of a single element can be converted to "
+                                  "an index")
+        return int(self._data.reshape(()).item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise GradientError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TensorTypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TensorTypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec == "":
+            return str(self)
+        raise TensorTypeError("unsupported format string passed to Tensor.__format__")
+
+    def __repr__(self, *, tensor_contents=None):
+        from .repr import format_tensor
+        f = self._grad_fn
+        if f is not None:
+            return format_tensor(self._data, grad_fn_name=type(f).__name__)
+        return format_tensor(self._data, requires_grad=self._rg)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self._data, self._rg))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise GradientError("Only Tensors created explicitly by the user (graph leaves) "
+                                "support the deepcopy protocol at the moment.  If you were "
+                                "attempting to deepcopy a module, this may be because of a "
+                                "torch.nn.utils.weight_norm usage, see "
+                                "https://github.com/pytorch/pytorch/pull/103001")
+        t = wrap(self._data.copy())
+        t._rg = self._rg
+        if self._grad is not None:
+            t._grad = wrap(self._grad._data.copy())
+        memo[id(self)] = t
+        return t
+
+    # -- copies and dtype conversion -----------------------------------------------------------
+    def clone(self, *, memory_format=None):
+        return apply(_prim_any("copy", "clone"), (self,), ())
+
+    def contiguous(self, memory_format=None):
+        return self
+
+    def cpu(self):
+        return self
+
+    def to(self, *args, dtype=None, **kwargs):
+        """`to(dtype)` / `to(device)` / `to(other)`: a copy with the dtype (ToCopyBackward0), or
+        self when nothing changes."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str,)) or a is None:
+                continue
+            else:
+                dtype = a
+        if dtype is None:
+            return self
+        np_dtype = _dt.as_np_dtype(dtype)
+        if np_dtype == self._data.dtype and not kwargs.get("copy"):
+            return self
+        return _cast(self, np_dtype)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"tg.{self.dtype._tensor_name}"
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def double(self):
+        return self.to(_dt.float64)
+
+    def float(self):
+        return self.to(_dt.float32)
+
+    def half(self):
+        return self.to(_dt.float16)
+
+    def int(self):
+        return self.to(_dt.int32)
+
+    def long(self):
+        return self.to(_dt.int64)
+
+    def bool(self):
+        return self.to(_dt.bool)
+
+    # -- in-place ------------------------------------------------------------------------------
+    def zero_(self):
+        dispatch.check_inplace(self)
+        return self._fill_untracked(0)
+
+    def fill_(self, value):
+        dispatch.check_inplace(self)
+        if isinstance(value, Tensor) and value._rg and STATE.grad:
+            raise NotSupportedError("fill_ with a Tensor that requires grad is not recorded by "
+                                    "transgrad; use tg.full_like(x, 0) + value instead")
+        return self._fill_untracked(value._data if isinstance(value, Tensor) else value)
+
+    def _fill_untracked(self, value):
+        if STATE.grad and self._rg:
+            # filling a non-leaf cuts its history: the result is a constant
+            dispatch._check_view_rebase(self)
+            self._data[...] = value
+            self._vc[0] += 1
+            self._grad_fn = None
+            self._rg = False
+            return self
+        self._data[...] = value
+        self._vc[0] += 1
+        return self
+
+    def copy_(self, src, non_blocking=False):
+        src_t = src if isinstance(src, Tensor) else wrap(_asarray(src))
+        dispatch.check_inplace(self)
+        if STATE.grad and src_t._rg:
+            # the result is src's values broadcast into self: an in-place update over everything
+            return self.__setitem__(Ellipsis, src_t)
+        self._data[...] = src_t._data
+        self._vc[0] += 1
+        if STATE.grad and self._rg:
+            self._grad_fn = None
+            self._rg = False
+        return self
+
+    # -- indexing ------------------------------------------------------------------------------
+    def __getitem__(self, idx):
+        prim = registry.lookup_operator("Subscript")
+        if prim is None:
+            raise NotSupportedError("transgrad has no indexing primitive yet")
+        r = apply(prim, (self, _index_value(idx)), ())
+        return _mark_view(r, self)
+
+    def __setitem__(self, idx, value):
+        index = _index_value(idx)
+        if STATE.grad and self._rg and self._grad_fn is None:
+            raise GradientError("a view of a leaf Variable that requires grad is being used in an "
+                                "in-place operation.")
+        dispatch.check_inplace(self)
+        value_rg = isinstance(value, Tensor) and value._rg
+        if not (STATE.grad and (self._rg or value_rg)):
+            self._data[index] = value._data if isinstance(value, Tensor) else value
+            self._vc[0] += 1
+            return
+        dispatch._check_view_rebase(self)
+        apply_inplace(_prim("index_update"), self, (self, index, value), ())
+
+    # -- shape methods with PyTorch signatures --------------------------------------------------
+    def view(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, _dt.Size, int)):
+            return self.to(shape[0])
+        return self.reshape(*shape)
+
+    def reshape(self, *shape):
+        shape = _sizes(shape)
+        return _mark_view(_call_public(_prim("reshape"), (self, shape), {}), self)
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        n = self._data.ndim
+        if n == 0:
+            return self.reshape(1)
+        s, e = start_dim % n, end_dim % n
+        shp = self._data.shape
+        new = shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:]
+        if new == shp:
+            return self
+        return self.reshape(new)
+
+    def transpose(self, dim0, dim1):
+        return _mark_view(_call_public(_prim("swapaxes"), (self, dim0, dim1), {}), self)
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise GradientError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                                f"{self._data.ndim}D")
+        return _mark_view(_call_public(_prim("t"), (self,), {}), self)
+
+    @property
+    def T(self):
+        return self.permute(*range(self._data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def permute(self, *dims):
+        dims = _sizes(dims)
+        return _mark_view(_call_public(_prim("permute"), (self, dims), {}), self)
+
+    def squeeze(self, dim=None):
+        if dim is not None:
+            dims = (dim,) if isinstance(dim, int) else tuple(dim)
+            dims = tuple(d for d in dims if self._data.shape[self._dim(d)] == 1)
+            if not dims:
+                return self._alias()
+            dim = dims if len(dims) > 1 else dims[0]
+        return _mark_view(_call_public(_prim("squeeze"), (self, dim), {}), self)
+
+    def _alias(self):
+        """A view with the same shape (PyTorch returns a new view for a no-op squeeze)."""
+        return _mark_view(_call_public(_prim("reshape"), (self, self._data.shape), {}), self)
+
+    def unsqueeze(self, dim):
+        n = self._data.ndim + 1
+        if not -n <= dim < n:
+            raise TensorIndexError(f"Dimension out of range (expected to be in range of "
+                                   f"[{-n}, {n - 1}], but got {dim})")
+        return _mark_view(_call_public(_prim("expand_dims"), (self, dim % n), {}), self)
+
+    def expand(self, *sizes):
+        sizes = _sizes(sizes)
+        shp = self._data.shape
+        lead = len(sizes) - len(shp)
+        target = tuple(shp[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(sizes))
+        return _mark_view(_call_public(_prim("broadcast_to"), (self, target), {}), self)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def narrow(self, dim, start, length):
+        idx = (slice(None),) * self._dim(dim) + (slice(start, start + length),)
+        return self[idx]
+
+    def unbind(self, dim=0):
+        d = self._dim(dim)
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self._data.shape[d]))
+
+    def chunk(self, chunks, dim=0):
+        d = self._dim(dim)
+        n = self._data.shape[d]
+        step = -(-n // chunks)
+        return tuple(self[(slice(None),) * d + (slice(i, i + step),)] for i in range(0, n, step))
+
+    def split(self, split_size, dim=0):
+        d = self._dim(dim)
+        n = self._data.shape[d]
+        if isinstance(split_size, int):
+            bounds = list(range(0, n, split_size)) + [n]
+        else:
+            bounds = [0] + list(np.cumsum(split_size))
+        return tuple(self[(slice(None),) * d + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
+
+    # -- reductions with PyTorch signatures ---------------------------------------------------
+    def max(self, dim=None, keepdim=False):
+        from . import functions
+        return functions.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        from . import functions
+        return functions.min(self, dim, keepdim)
+
+    def clamp(self, min=None, max=None):
+        from . import functions
+        return functions.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_(self, min=None, max=None):
+        prim = _prim("clip")
+        return apply_inplace(prim, self, (self,), _clip_statics(prim, min, max))
+
+    clip_ = clamp_
+
+    def mm(self, other):
+        return self @ other
+
+    mv = mm
+    dot = mm
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def softmax(self, dim):
+        from ..nn import functional as F
+        return F.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        from ..nn import functional as F
+        return F.log_softmax(self, dim)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def equal(self, other):
+        return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        o = other._data if isinstance(other, Tensor) else other
+        return bool(np.allclose(self._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def where(self, condition, other):
+        from . import functions
+        return functions.where(condition, self, other)
+
+    def __getattr__(self, name):
+        """Tensor methods for every primitive the registry lists by method name (`x.sinh()`,
+        `x.cumsum(0)`), made on first use."""
+        if name.startswith("__") or name in Tensor.__slots__:
+            raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+        prim = registry.lookup_method(name)
+        if prim is None:
+            if name.endswith("_") and not name.startswith("_"):
+                base = registry.lookup_method(name[:-1])
+                if base is not None and base.differentiable:
+                    def inplace(self, *args, **kwargs):
+                        inputs, statics = _bind_public(base, (self,) + args, kwargs)
+                        return apply_inplace(base, self, inputs, statics)
+                    inplace.__name__ = name
+                    setattr(Tensor, name, inplace)
+                    return inplace.__get__(self)
+            raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+        public = prim.public
+
+        def method(self, *args, **kwargs):
+            return public(self, *args, **kwargs)
+        method.__name__ = name
+        method.__doc__ = prim.doc
+        setattr(Tensor, name, method)
+        return method.__get__(self)
+
+    # -- NumPy protocols ------------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_protocol import array_ufunc
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_protocol import array_function
+        return array_function(func, types, args, kwargs)
+
+
+def _rebuild(data, rg):
+    t = wrap(data)
+    t._rg = rg
+    return t
+
+
+def _cast(t, np_dtype):
+    """A copy of `t` with another dtype, recorded as ToCopyBackward0 (the gradient is cast back
+    by the engine, as for every input whose dtype differs from its use)."""
+    prim = _prim_any("copy", "clone")
+    out = t._data.astype(np_dtype)
+    if not (STATE.grad and t._rg) or out.dtype.kind not in "fc":
+        return wrap(out)
+    spec = dispatch.spec_of(prim)
+    r = dispatch.make_node(spec, (t,), [t._data], (), out)
+    node = r._grad_fn
+    from .node import node_class
+    node.__class__ = node_class("ToCopyBackward0")
+    node._dtypes = (t._data.dtype,)
+    return r
+
+
+# -- binding helpers -----------------------------------------------------------------------------
+
+_BINDERS = {}
+
+
+def _make_binder(prim):
+    """A function with the primitive's `tg.` signature that returns (inputs, statics)."""
+    import inspect
+    sig = inspect.signature(prim.public)
+    parts = []
+    ns = {}
+    kwonly_started = False
+    for p in sig.parameters.values():
+        if p.kind is p.KEYWORD_ONLY and not kwonly_started:
+            parts.append("*")
+            kwonly_started = True
+        if p.kind is p.VAR_POSITIONAL:
+            parts.append(f"*{p.name}")
+            kwonly_started = True
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            parts.append(f"**{p.name}")
+            continue
+        if p.default is p.empty:
+            parts.append(p.name)
+        else:
+            ns[f"_d_{p.name}"] = p.default
+            parts.append(f"{p.name}=_d_{p.name}")
+    renames = "".join(
+        f"    if {t} is not _d_{t}: {s} = {t}\n"
+        for s, t in registry.TORCH_KEYWORDS.items()
+        if s in prim.static_names and t in sig.parameters)
+    inputs = "".join(f"{x}, " for x in prim.inputs)
+    statics = "".join(f"{s}, " for s in prim.static_names)
+    src = f"def bind({', '.join(parts)}):\n{renames}    return ({inputs}), ({statics})\n"
+    exec(compile(src, f"<transgrad binder {prim.name}>", "exec"), ns)
+    return ns["bind"]
+
+
+def _bind_public(prim, args, kwargs):
+    b = _BINDERS.get(prim)
+    if b is None:
+        b = _BINDERS[prim] = _make_binder(prim)
+    return b(*args, **kwargs)
+
+
+def _call_public(prim, args, kwargs):
+    """Call `prim` with its `tg.` signature, straight to the engine."""
+    inputs, statics = _bind_public(prim, args, kwargs)
+    return apply(prim, inputs, statics)
+
+
+def _clip_statics(prim, lo, hi):
+    lo = lo._data if isinstance(lo, Tensor) else lo
+    hi = hi._data if isinstance(hi, Tensor) else hi
+    return (lo, hi)
+
+
+# -- operators --------------------------------------------------------------------------------
+
+def _operator(op, reflected=False):
+    cache = [None]
+
+    def resolve():
+        prim = registry.lookup_operator(op)
+        if prim is None:
+            raise NotSupportedError(f"transgrad has no primitive for the operator "
+                                    f"{registry._OPERATOR_SYMBOLS.get(op, op)} yet")
+        cache[0] = prim
+        return prim
+
+    spec_cache = [None]
+
+    def slow(x, y):
+        prim = cache[0] or resolve()
+        if prim.differentiable:
+            spec = dispatch.spec_of(prim)
+            if spec.simple and spec.n == 2:
+                spec_cache[0] = spec
+            return apply(prim, (x, y), ())
+        return apply_nondiff(prim, (x, y), {})
+
+    if reflected:
+        def method(self, other):
+            spec = spec_cache[0]
+            if spec is not None:
+                return _apply2(spec, other, self, ())
+            return slow(other, self)
+    else:
+        def method(self, other):
+            spec = spec_cache[0]
+            if spec is not None:
+                return _apply2(spec, self, other, ())
+            return slow(self, other)
+    return method
+
+
+def _unary_operator(op):
+    cache = [None]
+
+    def method(self):
+        prim = cache[0]
+        if prim is None:
+            prim = cache[0] = registry.lookup_operator(op)
+            if prim is None:
+                raise NotSupportedError(f"transgrad has no primitive for the operator {op} yet")
+        if prim.differentiable:
+            return apply(prim, (self,), ())
+        return apply_nondiff(prim, (self,), {})
+    return method
+
+
+def _inplace_operator(op):
+    cache = [None]
+
+    def method(self, other):
+        prim = cache[0]
+        if prim is None:
+            prim = cache[0] = registry.lookup_operator(op)
+        return apply_inplace(prim, self, (self, other), ())
+    return method
+
+
+def _inplace_method(op):
+    cache = [None]
+
+    def method(self, other, *, alpha=None):
+        prim = cache[0]
+        if prim is None:
+            prim = cache[0] = registry.lookup_operator(op)
+        if alpha is not None:
+            other = other * alpha
+        return apply_inplace(prim, self, (self, other), ())
+    return method
+
+
+for _name, _op in (("add", "Add"), ("sub", "Sub"), ("mul", "Mult"), ("truediv", "Div"),
+                   ("pow", "Pow"), ("matmul", "MatMult"), ("floordiv", "FloorDiv"),
+                   ("mod", "Mod"), ("and", "BitAnd"), ("or", "BitOr"), ("xor", "BitXor")):
+    setattr(Tensor, f"__{_name}__", _operator(_op))
+    setattr(Tensor, f"__r{_name}__", _operator(_op, reflected=True))
+    setattr(Tensor, f"__i{_name}__", _inplace_operator(_op))
+for _name, _op in (("lt", "Lt"), ("le", "LtE"), ("gt", "Gt"), ("ge", "GtE"), ("eq", "Eq"),
+                   ("ne", "NotEq")):
+    setattr(Tensor, f"__{_name}__", _operator(_op))
+for _name, _op in (("neg", "USub"), ("invert", "Invert")):
+    setattr(Tensor, f"__{_name}__", _unary_operator(_op))
+for _name, _op in (("add_", "Add"), ("sub_", "Sub"), ("mul_", "Mult"), ("div_", "Div"),
+                   ("pow_", "Pow")):
+    setattr(Tensor, _name, _inplace_method(_op))
+Tensor.__div__ = Tensor.__truediv__
+Tensor.__rdiv__ = Tensor.__rtruediv__
+Tensor.__idiv__ = Tensor.__itruediv__
+Tensor.__hash__ = lambda self: id(self)
+
+
+def _pos(self):
+    return self
+
+
+Tensor.__pos__ = _pos
+
+
+def _abs(self):
+    return apply(_prim("abs"), (self,), ())
+
+
+Tensor.__abs__ = _abs
+
+
+def _method_of(name, prim_name=None):
+    """A fast method for a unary primitive with no statics (`x.sin()`)."""
+    cache = [None]
+
+    def method(self):
+        spec = cache[0]
+        if spec is None:
+            spec = cache[0] = dispatch.spec_of(_prim(prim_name or name))
+        return _apply1(spec, self, ())
+    method.__name__ = name
+    return method
+
+
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "neg",
+              "square", "reciprocal", "sinh", "cosh", "log1p", "expm1", "log2", "log10", "exp2"):
+    setattr(Tensor, _name, _method_of(_name, {"neg": "negative"}.get(_name)))
+Tensor.negative = Tensor.neg
+Tensor.absolute = Tensor.abs
+Tensor.arcsin = Tensor.asin = _method_of("arcsin")
+Tensor.arccos = Tensor.acos = _method_of("arccos")
+Tensor.arctan = Tensor.atan = _method_of("arctan")
+
+dispatch.Tensor = Tensor
+engine.Tensor = Tensor
+registry.set_tensor_dispatch(dispatch.dispatch, (Tensor,))
