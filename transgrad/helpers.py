@@ -8,7 +8,7 @@ that calls them can itself be differentiated.
 """
 import numpy as np
 
-__all__ = ["unbroadcast", "rebroadcast", "unreduce", "reduced_count", "unindex", "zeros_like_shape",
+__all__ = ["prod_others", "unbroadcast", "rebroadcast", "unreduce", "reduced_count", "unindex", "zeros_like_shape",
            "normalize_axis", "matmul_vjp_left", "matmul_vjp_right", "shapes", "invert_permutation",
            "extremum_weights", "tensordot_adjoint", "dot_axes", "index_update", "unconcatenate",
            "unstack", "within", "reduce_loss", "unreduce_loss", "class_weights", "class_axis",
@@ -247,3 +247,24 @@ def inverse_or_zero(y):
     """1 / y, and 0 where y == 0 (PyTorch's convention for the derivatives of norm and std at 0)."""
     zero = y == 0
     return np.where(zero, 0.0, 1 / np.where(zero, 1.0, y))
+
+
+def prod_others(x, axis=None, keepdims=False):
+    """For each element of `x`, the product of the other elements of its reduction group: the
+    derivative of `prod(x, axis)`. Without zeros it is `prod / x`; with zeros it is built
+    exactly (each group's n x n products with the diagonal left out), so that it stays
+    differentiable there too, as second derivatives need."""
+    y = np.prod(x, axis=axis, keepdims=True)
+    if not np.any(x == 0):
+        return y / x
+    shape = np.shape(x)
+    axes = normalize_axis(axis, len(shape))
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    moved = np.transpose(x, kept + axes)
+    groups = np.reshape(moved, (-1, reduced_count(shape, axis)))
+    n = np.shape(groups)[1]
+    diagonal = np.eye(n, dtype=bool)
+    rows = np.where(diagonal, 1.0, np.expand_dims(groups, 1))
+    others = np.prod(rows, axis=2)
+    others = np.reshape(others, tuple(shape[i] for i in kept + axes))
+    return np.transpose(others, invert_permutation(kept + axes))

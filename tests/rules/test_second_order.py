@@ -19,20 +19,13 @@ from .samples import SAMPLES
 EPS = 1e-6
 
 
-# `prod`'s reverse rule treats its zero mask as a constant, so at inputs with zeros its own
-# derivative misses d(others_j)/d(x_i): those samples are expected to fail until the sample says
-# second_order=False or the rule changes (primitives' owner).
 def _cases():
     for prim in registry.all_primitives():
         if not prim.differentiable:
             continue
         for k, sample in enumerate(SAMPLES.get(prim.name, ())):
             if sample.second_order and sample.checked_inputs():
-                marks = ()
-                if prim.name == "prod" and "0.0" in repr(sample):
-                    marks = pytest.mark.xfail(reason="prod's reverse rule is not differentiable at zeros "
-                                                     "(zero mask treated as constant)", strict=True)
-                yield pytest.param(prim, sample, id=f"{prim.name}-{k}{sample!r}", marks=marks)
+                yield pytest.param(prim, sample, id=f"{prim.name}-{k}{sample!r}")
 
 
 def _statics(prim, sample):

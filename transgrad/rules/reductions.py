@@ -33,11 +33,8 @@ def mean(y, x, axis=None, keepdims=False):
 @primitive(np.prod, grad_fn=_by_axis("ProdBackward0", "ProdBackward1"), methods=("prod",))
 def prod(y, x, axis=None, keepdims=False):
     """y = x.prod(axis, keepdims)"""
-    # dy/dx_i is the product of the other elements: y / x_i, computed without dividing by zero.
-    zero = x == 0
-    zeros = unreduce(np.sum(zero, axis=axis, keepdims=keepdims), np.shape(x), axis, keepdims)
-    rest = unreduce(np.prod(np.where(zero, 1.0, x), axis=axis, keepdims=keepdims), np.shape(x), axis, keepdims)
-    others = np.where(zeros == 0, rest / np.where(zero, 1.0, x), np.where(zero & (zeros == 1), rest, 0.0))
+    # dy/dx_i is the product of the other elements: y / x_i, built exactly where x has zeros.
+    others = prod_others(x, axis, keepdims)
     d[x] = unreduce(d[y], np.shape(x), axis, keepdims) * others
     t[y] = np.sum(t[x] * others, axis=axis, keepdims=keepdims)
 
