@@ -1,0 +1,140 @@
+"""Print generated functions as source and compile them into a module `linecache` knows.
+
+The printer writes one statement per line through `quoting.to_source` and indents nested
+blocks itself, so it can
+- put a comment line `# line 4: x = np.sin(x) * a + b` before the statements that come from
+  a user line (unless they read exactly like that line already), and
+- keep a map from generated line to user line, with which errors raised inside generated
+  code are reported at the user's line.
+
+The module is registered in `linecache` under a unique pseudo file name, so tracebacks and
+`pdb` show the generated code.
+"""
+import itertools
+import linecache
+
+from . import syntax as S
+from .quoting import gast, to_source
+
+__all__ = ["Function", "render_module", "compile_module"]
+
+_COUNTER = itertools.count(1)
+
+
+class Function:
+    """A generated function: name, parameter source text, body statements, and the
+    FunctionInfo its statements' line numbers refer to."""
+
+    def __init__(self, name, params, body, info, doc=None):
+        self.name, self.params, self.body, self.info, self.doc = name, params, body, info, doc
+
+
+def render_module(header, functions):
+    """(source text, {generated line: (user file, user line)})."""
+    lines = list(header)
+    line_map = {}
+    for fn in functions:
+        if lines:
+            lines += ["", ""]
+        lines.append(f"def {fn.name}({fn.params}):")
+        if fn.doc:
+            lines.append(f'    """{fn.doc}"""')
+        _render_block(fn.body, 1, lines, line_map, fn.info, [None])
+    return "\n".join(lines) + "\n", line_map
+
+
+def _render_block(block, depth, lines, line_map, info, last):
+    """Print `block` at `depth`; nested blocks are pushed on an explicit stack."""
+    stack = [(block, 0, depth, [last[0]])]
+    while stack:
+        stmts, index, d, group = stack.pop()
+        if index >= len(stmts):
+            continue
+        s = stmts[index]
+        stack.append((stmts, index + 1, d, group))
+        pad = "    " * d
+        if isinstance(s, _ElseMarker):
+            lines.append(f"{pad}else:")
+            continue
+        if S.is_comment(s):
+            lines.append(f"{pad}# {s.value.value}")
+            continue
+        user_line = getattr(s, "lineno", None)
+        if user_line is not None and user_line != group[0] and info is not None:
+            group[0] = user_line
+            text = info.line_text(user_line)
+            if text and not _reads_like(s, stmts, index, text):
+                lines.append(f"{pad}# line {user_line}: {text}")
+        if isinstance(s, gast.If):
+            lines.append(f"{pad}if {to_source(s.test)}:")
+            _map(line_map, len(lines), info, user_line)
+            children = [(s.body or [gast.Pass()], d + 1)]
+            if s.orelse:
+                children.append(("else", d))
+                children.append((s.orelse, d + 1))
+            _push_children(stack, children, group)
+        elif isinstance(s, gast.For):
+            lines.append(f"{pad}for {to_source(s.target)} in {to_source(s.iter)}:")
+            _map(line_map, len(lines), info, user_line)
+            _push_children(stack, [(s.body, d + 1)], group)
+        elif isinstance(s, gast.While):
+            lines.append(f"{pad}while {to_source(s.test)}:")
+            _map(line_map, len(lines), info, user_line)
+            _push_children(stack, [(s.body, d + 1)], group)
+        elif isinstance(s, gast.With):
+            items = ", ".join(to_source(i.context_expr) for i in s.items)
+            lines.append(f"{pad}with {items}:")
+            _map(line_map, len(lines), info, user_line)
+            _push_children(stack, [(s.body, d + 1)], group)
+        else:
+            for text in to_source(s).rstrip("\n").split("\n"):
+                lines.append(f"{pad}{text}")
+                _map(line_map, len(lines), info, user_line)
+
+
+def _push_children(stack, children, group):
+    """Children print before the rest of the parent block: push them last, in reverse."""
+    for block, depth in reversed(children):
+        if block == "else":
+            stack.append(([_ElseMarker()], 0, depth, group))
+        else:
+            stack.append((block, 0, depth, [group[0]]))
+
+
+class _ElseMarker(gast.Pass):
+    pass
+
+
+def _reads_like(s, stmts, index, text):
+    """Whether the statement alone already reads like the user's line."""
+    if isinstance(s, (gast.If, gast.While)):
+        return _norm(f"{'if' if isinstance(s, gast.If) else 'while'} {to_source(s.test)}:") == _norm(text)
+    if isinstance(s, gast.For):
+        return _norm(f"for {to_source(s.target)} in {to_source(s.iter)}:") == _norm(text)
+    if isinstance(s, gast.With):
+        return False
+    nxt = stmts[index + 1] if index + 1 < len(stmts) else None
+    if nxt is not None and getattr(nxt, "lineno", None) == getattr(s, "lineno", None):
+        return False
+    try:
+        return _norm(to_source(s)) == _norm(text)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _norm(text):
+    return "".join(text.split()).rstrip(";")
+
+
+def _map(line_map, generated_line, info, user_line):
+    if info is not None and user_line is not None:
+        line_map[generated_line] = (info.filename, user_line, info.line_text(user_line))
+
+
+def compile_module(source, namespace, label):
+    """Compile `source` into `namespace` under a unique pseudo file name known to linecache."""
+    filename = f"<transgrad {label} #{next(_COUNTER)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    code = compile(source, filename, "exec")
+    exec(code, namespace)
+    return filename

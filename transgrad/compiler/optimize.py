@@ -1,0 +1,574 @@
+"""Optimise generated functions to a fixed point.
+
+Passes, each reporting whether it changed anything (the fixed point is detected by those
+flags, never by re-printing the code):
+
+- constant and copy propagation: after `bt = bx`, later reads of `bt` in the same block read
+  `bx` (until either is reassigned); after `bz = 1.0`, reads of `bz` read `1.0`;
+- forward substitution: a compiler temporary used exactly once, in a later statement of the
+  same block with nothing in between that changes what it reads, is inlined there
+  (`bsin_x = bx * a; bx = bsin_x * np.cos(x)` -> `bx = bx * a * np.cos(x)`);
+- algebraic folding in generated statements: `1.0 * g`, `g * 1.0` -> `g`, `-(-g)` -> `g`;
+- dead code: assignments whose targets are never read afterwards (liveness over the
+  structured code, loops iterated until stable), variables only read to update themselves
+  (an unused loop counter), and empty branches and loops.
+
+Each pass walks the statement lists with an explicit stack and is linear in the code size
+(forward substitution scans forward from a definition only until its use or a barrier).
+"""
+from .quoting import gast, copy_tree
+from . import syntax as S
+
+__all__ = ["optimize"]
+
+# calls that never have side effects, by dotted prefix or name
+_PURE_ROOTS = frozenset({"np", "tg"})
+_PURE_NAMES = frozenset({"len", "range", "reversed", "float", "int", "abs", "min", "max", "tuple",
+                         "list", "dict", "zeros_like", "unbroadcast", "unreduce", "rebroadcast",
+                         "reduced_count", "unindex", "zeros_like_shape", "normalize_axis",
+                         "matmul_vjp_left", "matmul_vjp_right", "isinstance", "bool", "round"})
+
+
+def optimize(body, generated, keep=frozenset(), max_rounds=50):
+    """Optimise `body` (a list of statements, changed in place and returned).
+
+    generated(name): whether a name was made by the compiler (only those are inlined and
+    folded; user variables keep their names). keep: names live at the end (returned)."""
+    for _ in range(max_rounds):
+        changed = False
+        changed |= _propagate(body, generated)
+        changed |= _fold(body, generated)
+        changed |= _substitute(body, generated)
+        changed |= _dead_code(body, keep)
+        if not changed:
+            break
+    return body
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def _blocks(body):
+    """Every statement list in `body` (explicit stack)."""
+    stack = [body]
+    while stack:
+        block = stack.pop()
+        yield block
+        for s in block:
+            for field in ("body", "orelse"):
+                sub = getattr(s, field, None)
+                if isinstance(sub, list) and sub and isinstance(s, (gast.If, gast.For, gast.While,
+                                                                     gast.With)):
+                    stack.append(sub)
+
+
+def _compound(s):
+    return isinstance(s, (gast.If, gast.For, gast.While, gast.With))
+
+
+def _pure(expr):
+    for n in S.walk(expr):
+        if isinstance(n, gast.Call):
+            f = n.func
+            root = f
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            if isinstance(f, gast.Attribute) and f.attr in ("pop", "append", "update", "add_at"):
+                return False
+            if isinstance(root, gast.Name) and (root.id in _PURE_ROOTS or (
+                    root is f and root.id in _PURE_NAMES)):
+                continue
+            return False
+        if isinstance(n, (gast.Yield, gast.Await, gast.NamedExpr)):
+            return False
+    return True
+
+
+def _simple_target(s):
+    """The name a simple `name = value` assigns, else None."""
+    if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+        return s.targets[0].id
+    return None
+
+
+def _stores(s):
+    return _info(s)[1]
+
+
+def _stores_uncached(s):
+    """Names a statement rebinds or changes in place (`a[i] = v`, `a.pop()` change `a`)."""
+    if _compound(s):
+        out = S.names_stored(s)
+        for block in _blocks([s]):
+            for sub in block:
+                if not _compound(sub):
+                    out |= _stores_uncached(sub)
+        return out
+    out = set()
+    if isinstance(s, gast.Assign):
+        out = S.names_stored(s.targets)
+        for t in s.targets:
+            out |= _subscript_bases(t)
+    elif isinstance(s, gast.AugAssign):
+        out = S.names_stored(s.target) | _subscript_bases(s.target)
+    value = getattr(s, "value", None)
+    if type(value) is gast.Call:
+        f = value.func
+        if type(f) is gast.Attribute and f.attr in _MUTATORS and type(f.value) is gast.Name:
+            out.add(f.value.id)
+    return out
+
+
+_MUTATORS = frozenset({"pop", "append", "update", "add_at", "insert", "extend"})
+
+
+def _subscript_bases(target):
+    out = set()
+    for n in S.walk(target):
+        if isinstance(n, gast.Subscript):
+            base = n.value
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            if isinstance(base, gast.Name):
+                out.add(base.id)
+    return out
+
+
+def _info(s):
+    """({name: times read}, names stored) of a statement, cached on it until `_touch`.
+
+    For a compound statement the reads are those of its header, the stores those of its
+    whole body (a stale cache can only over-state them, which is safe)."""
+    info = s.__dict__.get("_tg_info")
+    if info is None:
+        counts = {}
+        nodes = [getattr(s, f) for f in _header_fields(s)] if _compound(s) else [s]
+        for n in S.walk(nodes):
+            if type(n) is gast.Name and type(n.ctx) is gast.Load:
+                counts[n.id] = counts.get(n.id, 0) + 1
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+            counts[s.target.id] = counts.get(s.target.id, 0) + 1
+        info = (counts, _stores_uncached(s))
+        s.__dict__["_tg_info"] = info
+    return info
+
+
+def _touch(s):
+    """Forget what was cached about a statement that changed."""
+    s.__dict__.pop("_tg_info", None)
+    s.__dict__.pop("_tg_folded", None)
+
+
+def _loads(s):
+    """Names a statement reads (an augmented assignment reads its target too)."""
+    return _info(s)[0].keys()
+
+
+def _replace_loads(node, var, value):
+    """Replace reads of `var` under `node` with copies of `value`; return how many."""
+    count = 0
+    stack = [node]
+    Name, Load = gast.Name, gast.Load
+    while stack:
+        n = stack.pop()
+        d = n.__dict__
+        for field, child in d.items():
+            if type(child) is Name:
+                if child.id == var and type(child.ctx) is Load:
+                    d[field] = copy_tree(value)
+                    count += 1
+            elif isinstance(child, list):
+                for j, c in enumerate(child):
+                    if type(c) is Name:
+                        if c.id == var and type(c.ctx) is Load:
+                            child[j] = copy_tree(value)
+                            count += 1
+                    elif isinstance(c, gast.AST):
+                        stack.append(c)
+            elif isinstance(child, gast.AST) and not isinstance(child, _LEAF):
+                stack.append(child)
+    return count
+
+
+_LEAF = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+def _header_fields(s):
+    if isinstance(s, gast.If) or isinstance(s, gast.While):
+        return ["test"]
+    if isinstance(s, gast.For):
+        return ["iter"]
+    return []
+
+
+# -- propagation --------------------------------------------------------------------------
+
+def _propagate(body, generated):
+    changed = False
+    for block in _blocks(body):
+        copies = {}          # var -> Name or Constant it equals
+        users = {}           # name -> vars whose copy reads it (to forget them when it changes)
+        for s in block:
+            if copies:
+                if _compound(s):
+                    for field in _header_fields(s):
+                        for var in S.names_loaded(getattr(s, field)) & copies.keys():
+                            if _replace_loads_field(s, field, var, copies[var]):
+                                changed = True
+                                _touch(s)
+                else:
+                    hits = _loads(s) & copies.keys()
+                    for var in hits:
+                        value = copies[var]
+                        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) \
+                                and s.target.id == var:
+                            continue
+                        if _replace_loads(s, var, value):
+                            changed = True
+                            _touch(s)
+            stored = _stores(s)
+            for name in stored:
+                if name in copies:
+                    del copies[name]
+                for var in users.pop(name, ()):
+                    copies.pop(var, None)
+            target = _simple_target(s)
+            if target is not None and generated(target):
+                v = s.value
+                if isinstance(v, gast.Name) and v.id != target:
+                    copies[target] = v
+                    users.setdefault(v.id, []).append(target)
+                elif isinstance(v, gast.Constant) and isinstance(v.value, (int, float)) \
+                        and not isinstance(v.value, bool):
+                    copies[target] = v
+    return changed
+
+
+def _replace_loads_field(s, field, var, value):
+    node = getattr(s, field)
+    if isinstance(node, gast.Name) and node.id == var:
+        setattr(s, field, copy_tree(value))
+        return 1
+    return _replace_loads(node, var, value)
+
+
+# -- folding ------------------------------------------------------------------------------
+
+def _is_one(n):
+    return isinstance(n, gast.Constant) and not isinstance(n.value, bool) and n.value == 1 \
+        and isinstance(n.value, (int, float))
+
+
+def _fold(body, generated):
+    changed = False
+    for block in _blocks(body):
+        for s in block:
+            if s.__dict__.get("_tg_folded"):
+                continue
+            target = _simple_target(s) if isinstance(s, gast.Assign) else (
+                s.target.id if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) else None)
+            if target is None or not generated(target):
+                continue
+            new, did = _fold_expr(s.value)
+            if did:
+                s.value = new
+                changed = True
+                _touch(s)
+            s.__dict__["_tg_folded"] = True
+    return changed
+
+
+_ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+          gast.Mult: lambda a, b: a * b}
+_COMPARE = {gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
+            gast.Lt: lambda a, b: a < b, gast.Gt: lambda a, b: a > b}
+
+
+def _number(n):
+    return isinstance(n, gast.Constant) and isinstance(n.value, (int, float)) \
+        and not isinstance(n.value, bool)
+
+
+def _constant_value(node):
+    """`2 - 1` -> 1, `2 == 0` -> False (integer and float literals only)."""
+    if isinstance(node, gast.BinOp) and _number(node.left) and _number(node.right):
+        fn = _ARITH.get(type(node.op))
+        if fn is not None and type(node.left.value) is type(node.right.value):
+            return S.const(fn(node.left.value, node.right.value))
+    if isinstance(node, gast.Compare) and len(node.ops) == 1 and _number(node.left) \
+            and _number(node.comparators[0]):
+        fn = _COMPARE.get(type(node.ops[0]))
+        if fn is not None:
+            return S.const(bool(fn(node.left.value, node.comparators[0].value)))
+    return None
+
+
+def _fold_expr(expr):
+    did = False
+    # post-order over a copy-free walk: fold children first
+    stack = [(expr, None, None, None, False)]
+    order = []
+    while stack:
+        node, parent, field, index, _ = stack.pop()
+        order.append((node, parent, field, index))
+        for f, child in node.__dict__.items():
+            if isinstance(child, gast.expr):
+                stack.append((child, node, f, None, False))
+            elif isinstance(child, list):
+                for j, c in enumerate(child):
+                    if isinstance(c, gast.expr):
+                        stack.append((c, node, f, j, False))
+    for node, parent, field, index in reversed(order):
+        new = _constant_value(node)
+        if new is not None:
+            pass
+        elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Pow) and _is_one(node.right):
+            new = node.left
+        elif (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+              and isinstance(node.func.value, gast.Name) and node.func.value.id == "np"
+              and node.func.attr == "where" and len(node.args) == 3 and not node.keywords
+              and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value, bool)):
+            chosen = node.args[1] if node.args[0].value else node.args[2]
+            other = node.args[2] if node.args[0].value else node.args[1]
+            if isinstance(other, gast.Constant):     # np.where(False, 0.0, g) is g
+                new = chosen
+        elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+            if _is_one(node.left):
+                new = node.right
+            elif _is_one(node.right):
+                new = node.left
+        elif isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(
+                node.operand, gast.UnaryOp) and isinstance(node.operand.op, gast.USub):
+            new = node.operand.operand
+        if new is not None:
+            did = True
+            if parent is None:
+                expr = new
+            elif index is None:
+                setattr(parent, field, new)
+            else:
+                getattr(parent, field)[index] = new
+    return expr, did
+
+
+# -- forward substitution -----------------------------------------------------------------
+
+_MAX_INLINE = 24   # nodes: keep inlined expressions readable
+
+
+def _substitute(body, generated):
+    loads = {}
+    stores = {}
+    for block in _blocks(body):
+        for s in block:
+            counts, _ = _info(s)
+            for name, k in counts.items():
+                loads[name] = loads.get(name, 0) + k
+            if _compound(s):
+                if isinstance(s, gast.For):
+                    for n in S.walk(s.target):
+                        if isinstance(n, gast.Name):
+                            stores[n.id] = stores.get(n.id, 0) + 1
+            else:
+                for name in S.names_stored(s.targets if isinstance(s, gast.Assign) else (
+                        [s.target] if isinstance(s, gast.AugAssign) else [])):
+                    stores[name] = stores.get(name, 0) + 1
+    changed = False
+    for block in _blocks(body):
+        i = 0
+        while i < len(block):
+            s = block[i]
+            t = _simple_target(s)
+            if (t is None or not generated(t) or loads.get(t, 0) != 1 or stores.get(t, 0) != 1
+                    or not _pure(s.value) or _size(s.value) > _MAX_INLINE):
+                i += 1
+                continue
+            reads = S.names_loaded(s.value)
+            done = False
+            for j in range(i + 1, len(block)):
+                u = block[j]
+                if S.is_comment(u):
+                    continue
+                if _compound(u):
+                    if t in _loads(u):
+                        for f in _header_fields(u):
+                            _replace_loads_field(u, f, t, s.value)
+                        _touch(u)
+                        done = True
+                    break
+                if t in _loads(u):
+                    if isinstance(u, gast.AugAssign) and isinstance(u.target, gast.Name) and u.target.id == t:
+                        break
+                    _replace_loads(u, t, s.value)
+                    _touch(u)
+                    done = True
+                    break
+                if _stores(u) & (reads | {t}):
+                    break
+            if done:
+                del block[i]
+                changed = True
+                continue
+            i += 1
+    return changed
+
+
+def _size(expr):
+    return sum(1 for _ in S.walk(expr))
+
+
+# -- dead code ----------------------------------------------------------------------------
+
+def _dead_code(body, keep):
+    changed = _remove_self_updates(body, keep)
+    changed |= _liveness_sweep(body, set(keep))
+    changed |= _remove_empty(body)
+    return changed
+
+
+def _remove_self_updates(body, keep):
+    """Drop variables that are only ever read to compute themselves (`n = n + 1`)."""
+    readers = {}
+    for block in _blocks(body):
+        for s in block:
+            if _compound(s):
+                for f in _header_fields(s):
+                    for v in S.names_loaded(getattr(s, f)):
+                        readers.setdefault(v, set()).add(None)
+                continue
+            target = _simple_target(s)
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                target = s.target.id
+            for v in _loads(s):
+                readers.setdefault(v, set()).add(target if target == v else None)
+    faint = {v for v, rs in readers.items() if rs == {v} and v not in keep}
+    if not faint:
+        return False
+    changed = False
+    for block in _blocks(body):
+        keep_stmts = []
+        for s in block:
+            t = _simple_target(s)
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                t = s.target.id
+            if t in faint and _pure(s.value):
+                changed = True
+                continue
+            keep_stmts.append(s)
+        block[:] = keep_stmts
+    return changed
+
+
+def _liveness_sweep(body, live_out):
+    """Remove pure assignments to variables not live afterwards. Returns whether it did."""
+    changed = [False]
+
+    def sweep(block, live):
+        """Process `block` backwards given the variables live after it; return live before."""
+        kept = []
+        for s in reversed(block):
+            if S.is_comment(s):
+                kept.append(s)
+                continue
+            if isinstance(s, gast.If):
+                lb = sweep(s.body, set(live))
+                lo = sweep(s.orelse, set(live))
+                live = lb | lo | S.names_loaded(s.test)
+                kept.append(s)
+                continue
+            if isinstance(s, (gast.For, gast.While)):
+                head = S.names_loaded(s.iter if isinstance(s, gast.For) else s.test)
+                inner = set(live) | head
+                for _ in range(20):
+                    before = sweep_dry(s.body, set(inner))
+                    new = inner | before
+                    if new == inner:
+                        break
+                    inner = new
+                sweep(s.body, set(inner))
+                live = set(live) | inner | head
+                kept.append(s)
+                continue
+            if isinstance(s, gast.With):
+                live = sweep(s.body, set(live)) | S.names_loaded(s.items)
+                kept.append(s)
+                continue
+            stored = _stores(s)
+            if isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets) \
+                    and stored and not (stored & live) and _pure(s.value) \
+                    and all(isinstance(n, gast.Name) for t in s.targets for n in _target_leaves(t)):
+                changed[0] = True
+                continue
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) \
+                    and s.target.id not in live and _pure(s.value):
+                changed[0] = True
+                continue
+            if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets):
+                live -= stored
+            live |= _loads(s)
+            kept.append(s)
+        block[:] = kept[::-1]
+        return live
+
+    def sweep_dry(block, live):
+        """Live-in of `block` without changing it."""
+        for s in reversed(block):
+            if S.is_comment(s):
+                continue
+            if _compound(s):
+                live = live | S.names_loaded(s)
+                continue
+            if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets):
+                live = live - _stores(s)
+            live = live | _loads(s)
+        return live
+
+    sweep(body, live_out)
+    return changed[0]
+
+
+def _target_leaves(t):
+    if isinstance(t, gast.Tuple):
+        out = []
+        for e in t.elts:
+            out += _target_leaves(e)
+        return out
+    return [t]
+
+
+def _remove_empty(body):
+    changed = False
+    for block in _blocks(body):
+        kept = []
+        for s in block:
+            if isinstance(s, gast.If):
+                s.body = [x for x in s.body if not isinstance(x, gast.Pass)]
+                s.orelse = [x for x in s.orelse if not isinstance(x, gast.Pass)]
+                if not _has_code(s.body) and not _has_code(s.orelse) and _pure(s.test):
+                    changed = True
+                    continue
+                if not s.body:
+                    s.body = [gast.Pass()]
+            elif isinstance(s, gast.For):
+                s.body = [x for x in s.body if not isinstance(x, gast.Pass)]
+                if not _has_code(s.body) and _pure(s.iter):
+                    changed = True
+                    continue
+                if not s.body:
+                    s.body = [gast.Pass()]
+            elif isinstance(s, gast.Pass) and len(block) > 1:
+                changed = True
+                continue
+            kept.append(s)
+        # drop comments that no longer introduce anything
+        cleaned = []
+        for j, s in enumerate(kept):
+            if S.is_comment(s) and (j + 1 == len(kept) or S.is_comment(kept[j + 1])):
+                changed = True
+                continue
+            cleaned.append(s)
+        block[:] = cleaned
+    return changed
+
+
+def _has_code(block):
+    return any(not S.is_comment(s) and not isinstance(s, gast.Pass) for s in block)

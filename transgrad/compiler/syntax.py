@@ -1,0 +1,179 @@
+"""Small builders and queries over gast trees, shared by the passes.
+
+The passes build generated code from these helpers rather than from gast constructors, so
+the trees they make are complete (every field set) and read the same everywhere.
+"""
+from .quoting import gast
+
+__all__ = ["name", "store", "const", "attr", "call", "assign", "expr_stmt", "subscript",
+           "tuple_", "list_", "aug_add", "names_loaded", "names_stored", "Comment",
+           "comment", "is_comment", "dotted", "binop", "np_call", "walk", "children"]
+
+
+def name(ident):
+    """`ident` read."""
+    return gast.Name(id=ident, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(ident):
+    """`ident` as an assignment target."""
+    return gast.Name(id=ident, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def const(value):
+    """A literal; tuples of literals become tuple displays."""
+    if isinstance(value, tuple):
+        return tuple_([const(v) for v in value])
+    if isinstance(value, float) and value != value:
+        return call(attr(name("np"), "nan"), [])
+    return gast.Constant(value=value, kind=None)
+
+
+def attr(value, attribute):
+    return gast.Attribute(value=value, attr=attribute, ctx=gast.Load())
+
+
+def dotted(path):
+    """`"np.linalg.norm"` as an expression."""
+    parts = path.split(".")
+    node = name(parts[0])
+    for part in parts[1:]:
+        node = attr(node, part)
+    return node
+
+
+def call(func, args, keywords=()):
+    if isinstance(func, str):
+        func = dotted(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in (keywords.items() if isinstance(keywords, dict)
+                                                    else keywords)]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def np_call(fn, *args):
+    return call(dotted(f"np.{fn}"), args)
+
+
+def binop(left, op, right):
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def subscript(value, index, ctx=None):
+    return gast.Subscript(value=value, slice=index, ctx=ctx or gast.Load())
+
+
+def tuple_(elts, ctx=None):
+    return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
+
+
+def list_(elts, ctx=None):
+    return gast.List(elts=list(elts), ctx=ctx or gast.Load())
+
+
+def assign(target, value):
+    """`target = value`; `target` a name, a node, or a list of names (tuple unpacking)."""
+    if isinstance(target, str):
+        target = store(target)
+    elif isinstance(target, (list, tuple)):
+        target = tuple_([store(t) if isinstance(t, str) else t for t in target], gast.Store())
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def aug_add(target, value):
+    """`target += value`."""
+    return gast.AugAssign(target=store(target), op=gast.Add(), value=value)
+
+
+def expr_stmt(value):
+    return gast.Expr(value=value)
+
+
+class Comment(str):
+    """The text of a comment line in generated code (a marker the printer recognises)."""
+
+
+def comment(text):
+    """A statement that prints as `# text` and does nothing."""
+    return gast.Expr(value=gast.Constant(value=Comment(text), kind=None))
+
+
+def is_comment(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+            and isinstance(stmt.value.value, Comment))
+
+
+_SKIP = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+def children(node):
+    """The child nodes of `node` (context and operator nodes left out): a fast iter_child_nodes."""
+    out = []
+    for v in node.__dict__.values():
+        if isinstance(v, gast.AST):
+            if not isinstance(v, _SKIP):
+                out.append(v)
+        elif isinstance(v, list):
+            for x in v:
+                if isinstance(x, gast.AST):
+                    out.append(x)
+    return out
+
+
+def walk(node):
+    """Every node under `node` (a node or a list), parents before children (explicit stack)."""
+    stack = list(node) if isinstance(node, list) else [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for v in n.__dict__.values():
+            if isinstance(v, gast.AST):
+                if not isinstance(v, _SKIP):
+                    stack.append(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, gast.AST):
+                        stack.append(x)
+
+
+def names_loaded(node):
+    """Names read anywhere under `node` (a node or a list of nodes)."""
+    out = set()
+    stack = list(node) if isinstance(node, list) else [node]
+    Name, Load = gast.Name, gast.Load
+    while stack:
+        n = stack.pop()
+        if type(n) is Name:
+            if type(n.ctx) is Load:
+                out.add(n.id)
+            continue
+        for v in n.__dict__.values():
+            if isinstance(v, gast.AST):
+                if not isinstance(v, _SKIP):
+                    stack.append(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, gast.AST):
+                        stack.append(x)
+    return out
+
+
+def names_stored(node):
+    """Names bound anywhere under `node` (assignment targets, loop targets)."""
+    out = set()
+    stack = list(node) if isinstance(node, list) else [node]
+    Name, Store = gast.Name, gast.Store
+    while stack:
+        n = stack.pop()
+        if type(n) is Name:
+            if type(n.ctx) is Store:
+                out.add(n.id)
+            continue
+        for v in n.__dict__.values():
+            if isinstance(v, gast.AST):
+                if not isinstance(v, _SKIP):
+                    stack.append(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, gast.AST):
+                        stack.append(x)
+    return out

@@ -1,0 +1,83 @@
+"""Instantiate a registry rule template: copy its tree, substituting names in the same pass.
+
+This does what `Primitive.instantiate` does (`d[z]`/`t[x]` seeds and template names replaced
+by expressions, stored temporaries renamed), in one copy instead of a deep copy followed by
+a NodeTransformer walk, and additionally replaces `np.shape(x)` / `np.ndim(x)` by constants
+where the caller knows x's shape. Rules are the registry's; nothing here knows any derivative.
+"""
+from .quoting import gast, copy_tree
+
+__all__ = ["instantiate"]
+
+_POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
+_LEAF = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+def instantiate(rule, names, expr=None, shape_of=None):
+    """(statements, expression) of `rule` with `names` substituted.
+
+    names:    {template name or "d:z"/"t:x": gast expression}
+    expr:     the expression to instantiate instead of `rule.expr` (e.g. `rule.core`)
+    shape_of: name -> known shape tuple or None, for `np.shape(name)` in the result"""
+    sub = _Substituter(names, shape_of)
+    stmts = [sub.copy(s) for s in rule.stmts]
+    return stmts, sub.copy(rule.expr if expr is None else expr)
+
+
+class _Substituter:
+    def __init__(self, names, shape_of):
+        self.names = names
+        self.shape_of = shape_of
+
+    def copy(self, node):
+        cls = type(node)
+        if cls is gast.Name:
+            target = self.names.get(node.id)
+            if target is None:
+                return copy_tree(node)
+            if type(node.ctx) is gast.Store:
+                if type(target) is gast.Name:
+                    return gast.Name(id=target.id, ctx=node.ctx, annotation=None, type_comment=None)
+                return copy_tree(node)
+            return copy_tree(target)
+        if cls is gast.Subscript and type(node.value) is gast.Name and node.value.id in ("d", "t") \
+                and type(node.slice) is gast.Name:
+            target = self.names.get(f"{node.value.id}:{node.slice.id}")
+            if target is not None:
+                return copy_tree(target)
+        if cls is gast.Call and self.shape_of is not None:
+            known = self.shape_call(node)
+            if known is not None:
+                return known
+        new = cls.__new__(cls)
+        d = new.__dict__
+        for k, v in node.__dict__.items():
+            if k in _POSITIONS:
+                continue        # template lines are not the user's: generated code gets its own
+            if isinstance(v, gast.AST):
+                d[k] = v if isinstance(v, _LEAF) else self.copy(v)
+            elif isinstance(v, list):
+                d[k] = [self.copy(x) if isinstance(x, gast.AST) else x for x in v]
+            else:
+                d[k] = v
+        return new
+
+    def shape_call(self, call):
+        f = call.func
+        if not (type(f) is gast.Attribute and type(f.value) is gast.Name and f.value.id == "np"
+                and f.attr in ("shape", "ndim") and len(call.args) == 1 and not call.keywords):
+            return None
+        arg = call.args[0]
+        if type(arg) is gast.Name:
+            arg = self.names.get(arg.id, arg)
+        if type(arg) is gast.Constant:
+            shape = ()
+        elif type(arg) is gast.Name:
+            shape = self.shape_of(arg.id)
+        else:
+            return None
+        if shape is None:
+            return None
+        if f.attr == "ndim":
+            return gast.Constant(value=len(shape), kind=None)
+        return gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in shape], ctx=gast.Load())
