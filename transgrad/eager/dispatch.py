@@ -4,16 +4,30 @@
 Tensor (see `registry.set_tensor_dispatch`), and what Tensor methods, operators and NumPy's
 dispatch protocols call. It
 1. unwraps Tensors to their arrays and applies PyTorch's dtype promotion,
-2. runs the primitive (`prim.run`),
+2. runs the primitive (`prim.run`) with NumPy's floating-point warnings off (see "quiet
+   arithmetic" below),
 3. if grad mode is on and an input requires grad, records one node: the needed inputs' rule
    functions, one tuple of saved arguments (only the values the needed rules read, per
-   `prim.saved_names`), the edges to the inputs' nodes, and version records of saved Tensors.
+   `prim.saved_names`), the edges to the inputs' nodes, and `_saved`, the version records of
+   saved Tensors as one flat tuple `(slot, tensor, counter, version, slot, ...)` (`records`).
 
 Everything a call needs that depends only on the primitive (and on which inputs need a
-gradient) is computed once and cached in a `_Spec`, so the per-call path is loops over the
-inputs and tuple building, nothing else. `apply_inplace` does the same for `x.add_(y)`-style
-operations and rebases `x`'s history; `apply_nondiff` runs non-differentiable primitives.
+gradient) is computed once and cached in a `_Spec`. For a primitive of one or two
+differentiable inputs and no statics (`x * y`, `np.sin(x)`, `x @ y`), `_Spec.call` is a
+closure with all of that bound, which operators, methods and NumPy's protocols call directly:
+- an elementwise ufunc computes 0-d values as NumPy scalars (ten times cheaper than 0-d arrays;
+  `Tensor._data` turns one into the tensor's array on first use), with the Python operator
+  for + - * / (NumPy's scalar arithmetic skips the ufunc machinery);
+- shape arguments are made only when a rule reads them, and a broadcasting primitive whose
+  inputs have the output's shape records its rules without the `unbroadcast` (the registry's
+  `Rule.core`; `identity_rule` where that is the cotangent itself).
+`apply_inplace` does the same for `x.add_(y)`-style operations and rebases `x`'s history;
+`apply_nondiff` runs non-differentiable primitives.
 """
+import contextvars
+import dis
+import operator
+import warnings
 import weakref
 
 import numpy as np
@@ -26,22 +40,64 @@ from .node import AccumulateGrad, node_class
 
 __all__ = ["apply", "apply_nondiff", "apply_inplace", "make_node", "acc_node", "wrap"]
 
-# PyTorch computes nan/inf silently; so do Tensor operations. NumPy keeps its error state per
-# context: this sets it for the importing thread (one global switch instead of an errstate
-# block around every operation, which would cost more than the operation itself).
-np.seterr(all="ignore")
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"transgrad\\.")
 
 _ndarray = np.ndarray
 _generic = np.generic
 _asarray = np.asarray
 Tensor = None          # set by tensor.py when the class exists
 _new = object.__new__
+# results of elementwise primitives kept as NumPy scalars (a 0-d Tensor holds one until
+# something needs its array: see `Tensor._data`)
+_SCALARS = frozenset({np.float64, np.float32, np.float16, np.complex128, np.complex64})
+_FSCALARS = frozenset({np.float64, np.float32, np.float16})
+_OPERATORS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+              np.true_divide: operator.truediv}
+
+# -- quiet arithmetic ---------------------------------------------------------------------------
+# PyTorch computes nan and inf silently; so do Tensor operations, without changing NumPy's error
+# state for the user's own code. NumPy >= 2 keeps that state in a context variable, so every
+# primitive runs inside `_QUIET`, a Context of its own whose state is "ignore":
+# `run_quiet(fn, *args)` is `Context.run`, a C call that costs next to nothing. A Context is
+# entered by one thread at a time and not twice: when it is busy (another thread, a primitive
+# calling back into the engine), `call_quiet` does the same under `np.errstate`, which is also
+# how user-declared primitives run (their code may read the caller's context). The backward
+# pass runs under `np.errstate` (once per call). With NumPy 1.x, whose error state is
+# per-thread, `run_quiet` is `call_quiet`. The warnings filter is a last line for the casts
+# transgrad makes outside those calls (NumPy attributes a floating-point warning to the frame
+# that called the ufunc).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"transgrad\.")
+
+
+def call_quiet(fn, *args):
+    """`fn(*args)` with NumPy's floating-point errors ignored."""
+    with np.errstate(all="ignore"):
+        return fn(*args)
+
+
+def _make_quiet_context():
+    before = np.geterr()
+    context = contextvars.Context()
+    context.run(np.seterr, all="ignore")
+    if np.geterr() != before:      # NumPy 1.x: the state is per thread, not per context
+        np.seterr(**before)
+        return None
+    return context
+
+
+_QUIET = _make_quiet_context()
+run_quiet = _QUIET.run if _QUIET is not None else call_quiet
+
+
+def busy(error):
+    """Whether a RuntimeError from `run_quiet` says `_QUIET` was in use (nothing ran)."""
+    return str(error).startswith("cannot enter context")
 
 
 def wrap(data):
     """A new leaf Tensor that does not require grad, around the ndarray `data`."""
     t = _new(Tensor)
-    t._data = data
+    t._v = data
     t._rg = False
     t._grad = None
     t._grad_fn = None
@@ -56,7 +112,7 @@ def wrap(data):
 
 def _wrap_result(data, node):
     t = _new(Tensor)
-    t._data = data
+    t._v = data
     t._rg = True
     t._grad = None
     t._grad_fn = node
@@ -83,7 +139,8 @@ class _Spec:
     """What `apply` needs of a primitive, computed once."""
 
     __slots__ = ("prim", "run", "n", "cls", "name_fn", "statics_names", "promote", "diff_mask",
-                 "by_needs", "seq", "multi", "simple", "counts_scalars")
+                 "by_needs", "seq", "multi", "simple", "counts_scalars", "scalar", "op",
+                 "quiet", "records", "call")
 
     def __init__(self, prim):
         self.prim = prim
@@ -103,6 +160,34 @@ class _Spec:
         self.multi = bool(getattr(prim, "multiple_outputs", False))
         self.simple = not self.seq and not self.multi and all(self.diff_mask)
         self.counts_scalars = bool(prim.elementwise)
+        # NumPy scalars in and out (0-d values): elementwise ufuncs only, whose rules are
+        # elementwise NumPy expressions too; every other primitive sees arrays
+        self.scalar = bool(prim.elementwise) and isinstance(prim.run, np.ufunc)
+        # the Python operator computing the same ufunc: on NumPy scalars it skips the ufunc
+        # machinery (ten times faster); used once the operands are known numbers or arrays
+        self.op = _OPERATORS.get(prim.run) if self.scalar else None
+        # how the primal runs quietly: in `_QUIET` (a Context of its own) for the shipped
+        # primitives; a user-declared one runs in the caller's context, which its Python code
+        # may read (its own context variables), under np.errstate
+        self.quiet = call_quiet if getattr(prim, "user", False) else run_quiet
+        # per mask of inputs needing a gradient (index: 2 * x needs + y needs; 2 for a unary
+        # primitive's input): (fns, core fns or None, save_out, save x, save y)
+        self.records = [None] * 4
+        if self.simple and self.n in (1, 2):
+            core = _core_fns(prim) if self.n == 2 else None
+            masks = ((True,),) if self.n == 1 else ((False, True), (True, False), (True, True))
+            for needs in masks:
+                fns, save_out, save_in = self.for_needs(needs)
+                k = 2 if self.n == 1 else 2 * needs[0] + needs[1]
+                core_fns = None if core is None else tuple(
+                    c if need else None for c, need in zip(core, needs))
+                self.records[k] = (fns, core_fns, save_out, save_in[0],
+                                   save_in[1] if len(save_in) > 1 else False)
+        self.call = None
+        if self.simple and self.n == 1:
+            self.call = _make_unary_call(self)
+        elif self.simple and self.n == 2:
+            self.call = _make_binary_call(self)
 
     def for_needs(self, needs):
         """(fns, save_out, save_in) for this mask of inputs needing a gradient."""
@@ -125,6 +210,31 @@ class _Spec:
         else:
             name = self.name_fn(*arrays)
         return node_class(name)
+
+
+def identity_rule(g, *args):
+    """The reverse rule `d[x] = d[z]` (add, subtract's first input): the engine passes the
+    cotangent on without calling it."""
+    return g
+
+
+def _core_fns(prim):
+    """Per input of a broadcasting primitive, its reverse rule without the central
+    `unbroadcast` (the registry's `Rule.core`, lowered the same way), for calls where the input
+    has the output's shape and `unbroadcast` is the identity; `identity_rule` for a rule that
+    is the cotangent itself. None when the primitive does not broadcast."""
+    if not prim.broadcasting:
+        return None
+    core = []
+    try:
+        for x, rule in zip(prim.inputs, prim.vjps):
+            lowered = registry._lower(prim, "vjp", x, rule.core, rule.core)
+            lines = [ln.strip() for ln in lowered.source.strip().splitlines()]
+            identity = len(lines) == 2 and lines[1] == f"return d{prim.output}"
+            core.append(identity_rule if identity else lowered.fn)
+    except Exception:   # a registry without the hook: the full rules serve every call
+        return None
+    return tuple(core)
 
 
 _SPECS = {}
@@ -213,20 +323,28 @@ def apply(prim, inputs, statics):
     """Run the differentiable primitive `prim` on `inputs` (Tensors, arrays, scalars); return a
     Tensor, with a backward node when grad mode is on and an input requires grad."""
     spec = _SPECS.get(prim) or spec_of(prim)
-    n = spec.n
-    if n == 2 and spec.simple:
-        return _apply2(spec, inputs[0], inputs[1], statics)
-    if n == 1 and spec.simple:
-        return _apply1(spec, inputs[0], statics)
+    if spec.simple:
+        n = spec.n
+        if n == 2:
+            if statics:
+                return _apply2(spec, inputs[0], inputs[1], statics)
+            return spec.call(inputs[0], inputs[1])
+        if n == 1:
+            if statics:
+                return _apply1(spec, inputs[0], statics)
+            return spec.call(inputs[0])
     if spec.seq:
         return _apply_seq(spec, inputs, statics)
+    n = spec.n
     arrays = list(inputs)
     any_rg = False
     all_float = True
     for i in range(n):
         v = inputs[i]
         if isinstance(v, Tensor):
-            a = v._data
+            a = v._v
+            if type(a) is not _ndarray:
+                a = v._data
             arrays[i] = a
             if v._rg:
                 any_rg = True
@@ -235,7 +353,12 @@ def apply(prim, inputs, statics):
     cast_to = None
     if spec.promote:
         arrays, cast_to = _promote(arrays, spec.diff_mask)
-    out = spec.run(*arrays, *statics)
+    try:
+        out = spec.quiet(spec.run, *arrays, *statics)
+    except RuntimeError as error:
+        if not busy(error):
+            raise
+        out = call_quiet(spec.run, *arrays, *statics)
     if spec.multi:
         return _multi_result(spec, inputs, arrays, statics, out, any_rg)
     if type(out) is not _ndarray:
@@ -249,26 +372,58 @@ def apply(prim, inputs, statics):
     return make_node(spec, inputs, arrays, statics, out, cast_to)
 
 
-def _apply1(spec, x, statics):
-    if isinstance(x, Tensor):
+def _apply1(spec, x, statics=()):
+    """`apply` for a primitive of one differentiable input (`np.sin`, `np.sum`)."""
+    if not statics:
+        return spec.call(x)
+    if not isinstance(x, Tensor):
+        return wrap(_asarray(call_quiet(spec.run, x, *statics)))
+    return _unary(spec, x, statics)
+
+
+def _apply2(spec, x, y, statics=()):
+    """`apply` for a primitive of two differentiable inputs (`x * y`, `x @ y`)."""
+    if not statics:
+        return spec.call(x, y)
+    return _binary(spec, x, y, statics)
+
+
+def _name_arg(v, a):
+    """What a grad_fn chooser sees of an input: a Tensor's value as an array (a 0-d Tensor
+    may hold a NumPy scalar, which a chooser would take for a Python number), anything else
+    as given."""
+    if isinstance(v, Tensor):
+        return a if type(a) is _ndarray else _asarray(a)
+    return v
+
+
+def _unary(spec, x, statics):
+    """One differentiable Tensor input, any statics (the general form of `_unary_call`)."""
+    xa = x._v
+    if type(xa) is not _ndarray and not spec.scalar:
         xa = x._data
-        out = spec.run(xa, *statics) if statics else spec.run(xa)
-        if type(out) is not _ndarray:
-            out = _asarray(out)
-        if out.dtype != xa.dtype:
-            out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
-        if x._rg and STATE.grad:
-            return _record1(spec, x, xa, statics, out)
+    try:
+        out = spec.quiet(spec.run, xa, *statics)
+    except RuntimeError as error:
+        if not busy(error):
+            raise
+        out = call_quiet(spec.run, xa, *statics)
+    to = type(out)
+    if to is not _ndarray and (to not in _SCALARS or not spec.scalar):
+        out = _asarray(out)
+    if out.dtype != xa.dtype:
+        out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
+    if not (x._rg and STATE.grad):
         return wrap(out)
-    out = _asarray(spec.run(x, *statics))
-    return wrap(out)
+    fns, _core, save_out, sx, _sy = spec.records[2]
+    return _record1(spec, x, xa, out, statics, fns, save_out, sx,
+                    spec.cls or spec.node_cls((_name_arg(x, xa),), statics))
 
 
-def _record1(spec, x, xa, statics, out):
-    fns, save_out, save_in = spec.for_needs(_TRUE1)
-    node = _new(spec.cls or spec.node_cls((xa,), statics))
+def _record1(spec, x, xa, out, statics, fns, save_out, sx, cls):
+    node = _new(cls)
     t = _new(Tensor)
-    t._data = out
+    t._v = out
     t._rg = True
     t._grad = None
     t._grad_fn = node
@@ -276,28 +431,33 @@ def _record1(spec, x, xa, statics, out):
     t._nr = 0
     t._acc = None
     t._extra = None
-    saved = None
-    if save_in[0]:
-        saved = [(1, x, x._vc, x._vc[0])]
+    if sx:
         extra = x._extra
         if extra is not None and extra.get("inference"):
             raise _inference_saved_error()
+        xvc = x._vc
         if save_out:
-            saved.append((0, None, vc, 0))
+            node._saved = (1, x, xvc, xvc[0], 0, None, vc, 0)
             args = (out, xa, out.shape, xa.shape)
         else:
+            node._saved = (1, x, xvc, xvc[0])
             args = (None, xa, out.shape, xa.shape)
     elif save_out:
-        saved = [(0, None, vc, 0)]
+        node._saved = (0, None, vc, 0)
         args = (out, None, out.shape, xa.shape)
     else:
+        node._saved = None
         args = (None, None, out.shape, xa.shape)
     node._fns = fns
     node._args = args + statics if statics else args
     f = x._grad_fn
-    node._next = (f or acc_node(x),)
+    if f is None:
+        ref = x._acc
+        f = ref() if ref is not None else None
+        if f is None:
+            f = acc_node(x)
     node._nrs = (x._nr,) if x._nr else None
-    node._saved = saved
+    node._next = (f,)
     node._dtypes = None
     node._prim = spec.prim
     node._pre_hooks = None
@@ -307,104 +467,411 @@ def _record1(spec, x, xa, statics, out):
     return t
 
 
-_TRUE1 = (True,)
-_NEEDS2 = {(True, True): (True, True), (True, False): (True, False), (False, True): (False, True)}
+def _make_unary_call(spec):
+    """`call(x)` for a primitive of one differentiable input and no statics, with everything
+    that depends only on the primitive bound once (what `np.sin(t)` and `t.exp()` run)."""
+    run = spec.run
+    scalar = spec.scalar
+    prim = spec.prim
+    cls = spec.cls
+    fns, _core, save_out, sx, _sy = spec.records[2]
+    # the shapes are passed only when the rule reads them (sin's does not: no tuples to make)
+    shapes = _reads_shapes(fns)
+    quiet = spec.quiet
+    state = STATE
+
+    def call(x):
+        if not isinstance(x, Tensor):
+            return wrap(_asarray(call_quiet(run, x)))
+        xa = x._v
+        if type(xa) is not _ndarray and not scalar:
+            xa = x._data
+        try:
+            out = quiet(run, xa)
+        except RuntimeError as error:
+            if not busy(error):
+                raise
+            out = call_quiet(run, xa)
+        to = type(out)
+        if to is not _ndarray and (not scalar or to not in _SCALARS):
+            out = _asarray(out)
+        if out.dtype != xa.dtype:
+            out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
+        if not (x._rg and state.grad):
+            t = _new(Tensor)
+            t._v = out
+            t._rg = False
+            t._grad = None
+            t._grad_fn = None
+            t._vc = [0]
+            t._nr = 0
+            t._acc = None
+            t._extra = {"inference": True} if state.inference else None
+            return t
+        node = _new(cls or spec.node_cls((_name_arg(x, xa),), ()))
+        t = _new(Tensor)
+        t._v = out
+        t._rg = True
+        t._grad = None
+        t._grad_fn = node
+        vc = t._vc = [0]
+        t._nr = 0
+        t._acc = None
+        t._extra = None
+        if shapes:
+            zs = out.shape
+            xs = xa.shape
+        else:
+            zs = xs = None
+        if sx:
+            extra = x._extra
+            if extra is not None and extra.get("inference"):
+                raise _inference_saved_error()
+            xvc = x._vc
+            if save_out:
+                node._saved = (1, x, xvc, xvc[0], 0, None, vc, 0)
+                node._args = (out, xa, zs, xs)
+            else:
+                node._saved = (1, x, xvc, xvc[0])
+                node._args = (None, xa, zs, xs)
+        elif save_out:
+            node._saved = (0, None, vc, 0)
+            node._args = (out, None, zs, xs)
+        else:
+            node._saved = None
+            node._args = (None, None, zs, xs)
+        node._fns = fns
+        f = x._grad_fn
+        if f is None:
+            ref = x._acc
+            f = ref() if ref is not None else None
+            if f is None:
+                f = acc_node(x)
+        node._nrs = (x._nr,) if x._nr else None
+        node._next = (f,)
+        node._dtypes = None
+        node._prim = prim
+        node._pre_hooks = None
+        if STATE_ANOMALY[0]:
+            from ..autograd.anomaly_mode import record_trace
+            record_trace(node)
+        return t
+    return call
 
 
-def _apply2(spec, x, y, statics):
+def _reads_shapes(fns):
+    """Whether any of these lowered rules reads a shape parameter (`x_shape`)."""
+    for f in fns:
+        if f is not None and f is not identity_rule:
+            code = f.__code__
+            params = code.co_varnames[:code.co_argcount]
+            body = {ins.argval for ins in dis.get_instructions(code)
+                    if ins.opname in ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF")}
+            if any(p.endswith("_shape") and p in body for p in params):
+                return True
+    return False
+
+
+def _fast_pair(xa, ya, tx, ty):
+    """Whether `xa` and `ya` need no promotion: the same floating dtype, or a floating array
+    or NumPy scalar with a Python number."""
+    if tx is _ndarray:
+        if ty is _ndarray:
+            k = xa.dtype
+            return (k is ya.dtype or k == ya.dtype) and k.kind == "f"
+        if ty is float or ty is int:
+            return xa.dtype.kind == "f"
+        return ty in _FSCALARS and xa.dtype == ya.dtype
+    if tx in _FSCALARS:
+        if ty is tx or ty is float or ty is int:
+            return True
+        return ty is _ndarray and xa.dtype == ya.dtype
+    if tx is float or tx is int:
+        if ty is _ndarray:
+            return ya.dtype.kind == "f"
+        return ty in _FSCALARS
+    return False
+
+
+def _make_binary_call(spec):
+    """`call(x, y)` for a primitive of two differentiable inputs and no statics (what `x * y`,
+    `np.add(x, y)` and `x @ y` run): the general path of `_binary` with the primitive's
+    constants bound and the common case (same floating dtype) first."""
+    run = spec.run
+    op = spec.op or run
+    scalar = spec.scalar
+    counts = spec.counts_scalars
+    prim = spec.prim
+    cls = spec.cls
+    rec_ft, rec_tf, rec_tt = spec.records[1], spec.records[2], spec.records[3]
+    quiet = spec.quiet
+    state = STATE
+    fast_pair = _fast_pair
+
+    def call(x, y):
+        if isinstance(x, Tensor):
+            xa = x._v
+            xr = x._rg
+            xt = True
+        else:
+            xa = x
+            xr = False
+            xt = False
+        if isinstance(y, Tensor):
+            ya = y._v
+            yr = y._rg
+            yt = True
+        else:
+            ya = y
+            yr = False
+            yt = False
+        tx = type(xa)
+        ty = type(ya)
+        if scalar:
+            # a 0-d array computes as a NumPy scalar, ten times faster, with the same value
+            if tx is _ndarray and not xa.ndim:
+                xa = xa[()]
+                tx = type(xa)
+            if ty is _ndarray and not ya.ndim:
+                ya = ya[()]
+                ty = type(ya)
+        else:
+            if xt and tx is not _ndarray:
+                xa = x._data
+                tx = _ndarray
+            if yt and ty is not _ndarray:
+                ya = y._data
+                ty = _ndarray
+        if tx is _ndarray and ty is _ndarray:
+            k = xa.dtype
+            fast = (k is ya.dtype or k == ya.dtype) and k.kind == "f"
+        else:
+            fast = (tx is ty and tx in _FSCALARS) or fast_pair(xa, ya, tx, ty)
+        if fast:
+            try:
+                out = quiet(op, xa, ya)
+            except RuntimeError as error:
+                if not busy(error):
+                    raise
+                out = call_quiet(op, xa, ya)
+            to = type(out)
+            if to is not _ndarray and (not scalar or to not in _SCALARS):
+                out = _asarray(out)
+        else:
+            return _binary(spec, x, y, ())
+        if not ((xr or yr) and state.grad):
+            t = _new(Tensor)
+            t._v = out
+            t._rg = False
+            t._grad = None
+            t._grad_fn = None
+            t._vc = [0]
+            t._nr = 0
+            t._acc = None
+            t._extra = {"inference": True} if state.inference else None
+            return t
+        fns, core, save_out, sx, sy = (rec_tt if yr else rec_tf) if xr else rec_ft
+        zs = out.shape
+        xs = xa.shape if xt or tx is _ndarray else ()
+        ys = ya.shape if yt or ty is _ndarray else ()
+        if core is not None and (not xr or xs == zs) and (not yr or ys == zs):
+            fns = core
+        node = _new(cls or spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), ()))
+        t = _new(Tensor)
+        t._v = out
+        t._rg = True
+        t._grad = None
+        t._grad_fn = node
+        vc = t._vc = [0]
+        t._nr = 0
+        t._acc = None
+        t._extra = None
+        if sx and xt:
+            extra = x._extra
+            if extra is not None and extra.get("inference"):
+                raise _inference_saved_error()
+            xvc = x._vc
+            if sy and yt:
+                extra = y._extra
+                if extra is not None and extra.get("inference"):
+                    raise _inference_saved_error()
+                yvc = y._vc
+                saved = (1, x, xvc, xvc[0], 2, y, yvc, yvc[0])
+            else:
+                saved = (1, x, xvc, xvc[0])
+        elif sy and yt:
+            extra = y._extra
+            if extra is not None and extra.get("inference"):
+                raise _inference_saved_error()
+            yvc = y._vc
+            saved = (2, y, yvc, yvc[0])
+        elif (sx and (tx is _ndarray or counts)) or (sy and (ty is _ndarray or counts)):
+            saved = ()
+        else:
+            saved = None
+        if save_out:
+            saved = (0, None, vc, 0) if saved is None else saved + (0, None, vc, 0)
+        node._saved = saved
+        node._args = (out if save_out else None, xa if sx else None, ya if sy else None,
+                      zs, xs, ys)
+        node._fns = fns
+        if xr:
+            ex = x._grad_fn
+            if ex is None:
+                ref = x._acc
+                ex = ref() if ref is not None else None
+                if ex is None:
+                    ex = acc_node(x)
+            xn = x._nr
+        else:
+            ex = None
+            xn = 0
+        if yr:
+            ey = y._grad_fn
+            if ey is None:
+                ref = y._acc
+                ey = ref() if ref is not None else None
+                if ey is None:
+                    ey = acc_node(y)
+            yn = y._nr
+        else:
+            ey = None
+            yn = 0
+        node._nrs = (xn, yn) if xn or yn else None
+        node._next = (ex, ey)
+        node._dtypes = None
+        node._prim = prim
+        node._pre_hooks = None
+        if STATE_ANOMALY[0]:
+            from ..autograd.anomaly_mode import record_trace
+            record_trace(node)
+        return t
+    return call
+
+
+def _binary(spec, x, y, statics):
+    """Two differentiable inputs, any statics, any dtypes (promoted as PyTorch does)."""
     if isinstance(x, Tensor):
-        xa = x._data
+        xa = x._v
         xr = x._rg
+        xt = True
     else:
         xa = x
         xr = False
+        xt = False
     if isinstance(y, Tensor):
-        ya = y._data
+        ya = y._v
         yr = y._rg
+        yt = True
     else:
         ya = y
         yr = False
-    # fast path: same floating dtype, or a floating array with a Python number
+        yt = False
     tx = type(xa)
     ty = type(ya)
-    fast = False
-    if tx is _ndarray:
-        k = xa.dtype
-        if ty is _ndarray:
-            fast = k == ya.dtype and k.kind == "f"
-        elif ty is float or ty is int:
-            fast = k.kind == "f"
-    elif ty is _ndarray and (tx is float or tx is int):
-        fast = ya.dtype.kind == "f"
+    scalar = spec.scalar
+    if scalar:
+        if tx is _ndarray and not xa.ndim:
+            xa = xa[()]
+            tx = type(xa)
+        if ty is _ndarray and not ya.ndim:
+            ya = ya[()]
+            ty = type(ya)
+    else:
+        if xt and tx is not _ndarray:
+            xa = x._data
+            tx = _ndarray
+        if yt and ty is not _ndarray:
+            ya = y._data
+            ty = _ndarray
+    fast = _fast_pair(xa, ya, tx, ty)
     cast_to = None
     if not fast:
         (xa, ya), cast_to = _promote([xa, ya], spec.diff_mask)
-    out = spec.run(xa, ya, *statics) if statics else spec.run(xa, ya)
-    if type(out) is not _ndarray:
+    fn = spec.op if fast and spec.op is not None else spec.run
+    try:
+        out = spec.quiet(fn, xa, ya, *statics)
+    except RuntimeError as error:
+        if not busy(error):
+            raise
+        out = call_quiet(fn, xa, ya, *statics)
+    to = type(out)
+    if to is not _ndarray and (to not in _SCALARS or not scalar):
         out = _asarray(out)
     if not fast:
         out = _fix_float(out, (xa, ya))
     if not ((xr or yr) and STATE.grad):
         return wrap(out)
     if cast_to is not None:
-        return make_node(spec, (x, y), [xa, ya], statics, out, cast_to)
-    fns, save_out, save_in = spec.for_needs((xr, yr))
-    node = _new(spec.cls or spec.node_cls((xa, ya), statics))
-    t = _new(Tensor)
-    t._data = out
-    t._rg = True
-    t._grad = None
-    t._grad_fn = node
-    vc = t._vc = [0]
-    t._nr = 0
-    t._acc = None
-    t._extra = None
+        return make_node(spec, (x, y), [xa, ya], statics, out, cast_to,
+                         names=(_name_arg(x, xa), _name_arg(y, ya)))
+    fns, _core, save_out, sx, sy = spec.records[(2 if xr else 0) + (1 if yr else 0)]
+    node = _new(spec.cls or spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), statics))
+    t = _wrap_result(out, node)
+    vc = t._vc
     saved = None
-    sx, sy = save_in
     if sx:
-        if xr or tx is _ndarray or spec.counts_scalars:
+        if xt:
+            saved = [(1, x, x._vc, x._vc[0])]
+        elif tx is _ndarray or spec.counts_scalars:
             saved = []
-        if type(x) is Tensor or isinstance(x, Tensor):
-            saved.append((1, x, x._vc, x._vc[0]))
     if sy:
-        if saved is None and (yr or ty is _ndarray or spec.counts_scalars):
-            saved = []
-        if isinstance(y, Tensor):
+        if yt:
+            if saved is None:
+                saved = []
             saved.append((2, y, y._vc, y._vc[0]))
+        elif saved is None and (ty is _ndarray or spec.counts_scalars):
+            saved = []
     if save_out:
         if saved is None:
             saved = []
         saved.append((0, None, vc, 0))
-    args = (out if save_out else None, xa if sx else None, ya if sy else None, out.shape,
-            xa.shape if tx is _ndarray else (), ya.shape if ty is _ndarray else ())
-    node._fns = fns
-    node._args = args + statics if statics else args
-    if xr:
-        f = x._grad_fn
-        ex = f or acc_node(x)
-    else:
-        ex = None
-    if yr:
-        f = y._grad_fn
-        ey = f or acc_node(y)
-    else:
-        ey = None
-    node._next = (ex, ey)
-    node._nrs = ((x._nr if xr else 0, y._nr if yr else 0)
-                 if (xr and x._nr) or (yr and y._nr) else None)
-    node._saved = saved
-    node._dtypes = None
-    node._prim = spec.prim
-    node._pre_hooks = None
     if saved:
         for rec in saved:
             t_ = rec[1]
             if t_ is not None and t_._extra is not None and t_._extra.get("inference"):
                 raise _inference_saved_error()
+    args = (out if save_out else None, xa if sx else None, ya if sy else None, out.shape,
+            xa.shape if xt or tx is _ndarray else (), ya.shape if yt or ty is _ndarray else ())
+    node._fns = fns
+    node._args = args + statics if statics else args
+    node._next = (_edge(x) if xr else None, _edge(y) if yr else None)
+    xn = x._nr if xr else 0
+    yn = y._nr if yr else 0
+    node._nrs = (xn, yn) if xn or yn else None
+    node._saved = flat_records(saved)
+    node._dtypes = None
+    node._prim = spec.prim
+    node._pre_hooks = None
     if STATE_ANOMALY[0]:
         from ..autograd.anomaly_mode import record_trace
         record_trace(node)
     return t
+
+
+def _edge(v):
+    """The node a gradient for Tensor `v` flows to."""
+    f = v._grad_fn
+    return f if f is not None else acc_node(v)
+
+
+def flat_records(saved):
+    """`_saved` from a list of (slot, tensor, version counter, version) records: one flat tuple
+    (None when nothing was saved, `()` when only values that are not Tensors were)."""
+    if saved is None:
+        return None
+    flat = ()
+    for rec in saved:
+        flat += rec
+    return flat
+
+
+def records(saved):
+    """The (slot, tensor, version counter, version) records of a node's `_saved`."""
+    if not saved:
+        return ()
+    it = iter(saved)
+    return tuple(zip(it, it, it, it))
 
 
 def _multi_result(spec, inputs, arrays, statics, outs, any_rg):
@@ -450,7 +917,7 @@ def _multi_result(spec, inputs, arrays, statics, outs, any_rg):
     node._args = tuple(args) + tuple(statics)
     node._next = tuple(nxt)
     node._nrs = tuple(nrs) if any(nrs) else None
-    node._saved = saved
+    node._saved = flat_records(saved)
     node._dtypes = None
     node._prim = spec.prim
     node._pre_hooks = None
@@ -478,12 +945,13 @@ def _counts(v, spec):
     return spec.counts_scalars and isinstance(v, (int, float, complex, _generic))
 
 
-def make_node(spec, inputs, arrays, statics, out, cast_to=None):
-    """Record the backward node of a call whose result array is `out`; return the result Tensor."""
+def make_node(spec, inputs, arrays, statics, out, cast_to=None, names=None):
+    """Record the backward node of a call whose result array is `out`; return the result Tensor.
+    `names`: what the grad_fn chooser sees of the inputs, when not `arrays`."""
     n = spec.n
     needs = tuple([isinstance(v, Tensor) and v._rg for v in inputs])
     fns, save_out, save_in = spec.for_needs(needs)
-    node = _new(spec.node_cls(arrays, statics))
+    node = _new(spec.node_cls(arrays if names is None else names, statics))
     result = _wrap_result(out, node)
     saved = None
     args = [None] * (2 * n + 2)
@@ -524,7 +992,7 @@ def make_node(spec, inputs, arrays, statics, out, cast_to=None):
     node._args = tuple(args) + statics if statics else tuple(args)
     node._next = tuple(nxt)
     node._nrs = None if nrs is None else tuple(nrs)
-    node._saved = saved
+    node._saved = flat_records(saved)
     node._dtypes = None
     if cast_to is not None:
         node._dtypes = tuple(v._data.dtype if isinstance(v, Tensor) and v._data.dtype != cast_to
@@ -577,7 +1045,7 @@ def _apply_seq(spec, inputs, statics):
         else:
             arrays.append(list(flat_arrays[k:k + count]))
             k += count
-    out = spec.run(*arrays, *statics)
+    out = call_quiet(spec.run, *arrays, *statics)
     if type(out) is not _ndarray:
         out = _asarray(out)
     if not (any_rg and STATE.grad):
@@ -622,7 +1090,7 @@ def _apply_seq(spec, inputs, statics):
     node._args = tuple(args) + tuple(statics)
     node._next = tuple(nxt)
     node._nrs = tuple(nrs) if any(nrs) else None
-    node._saved = None if saved is None else tuple(saved)
+    node._saved = flat_records(saved)
     node._dtypes = tuple(dts) if any(d is not None for d in dts) else None
     node._prim = prim
     node._pre_hooks = None
@@ -690,7 +1158,8 @@ def apply_nondiff(prim, args, kwargs):
     args = tuple(_unwrap(a) for a in args)
     if kwargs:
         kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
-    return wrap_any(prim.impl(*args, **kwargs))
+    with np.errstate(all="ignore"):
+        return wrap_any(prim.impl(*args, **kwargs))
 
 
 def dispatch(prim, inputs, statics):
@@ -743,7 +1212,7 @@ def apply_inplace(prim, t, inputs, statics):
         _check_view_rebase(t)
     if spec.promote:
         arrays, _cast = _promote(arrays, spec.diff_mask)
-    out = _asarray(spec.run(*arrays, *statics))
+    out = _asarray(call_quiet(spec.run, *arrays, *statics))
     if out.dtype.kind == "f":
         out = _fix_float(out, arrays)
     data = t._data
@@ -771,8 +1240,9 @@ def apply_inplace(prim, t, inputs, statics):
         r = make_node(spec, inputs, arrays, statics, data, None)
         node = r._grad_fn
         if node._saved:
-            node._saved = tuple((s, tt, (t._vc if s == 0 else vc), (t._vc[0] + 1 if s == 0 else ver))
-                                for s, tt, vc, ver in node._saved)
+            node._saved = flat_records(
+                [(s, tt, (t._vc if s == 0 else vc), (t._vc[0] + 1 if s == 0 else ver))
+                 for s, tt, vc, ver in records(node._saved)])
         if data.dtype != out.dtype:
             node._dtypes = None
         data[...] = out

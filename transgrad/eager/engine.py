@@ -23,7 +23,7 @@ import numpy as np
 from .. import helpers, registry
 from ..errors import GradientError
 from . import dispatch
-from .dispatch import wrap, acc_node
+from .dispatch import wrap, acc_node, records
 from .grad_mode import STATE
 from .node import AccumulateGrad, op_name, node_class
 
@@ -50,7 +50,7 @@ def _version_error(node, slot, t, vc, ver):
     if slot <= 0:
         data = node._args[0]
         if isinstance(data, list):
-            data = data[[r[2] for r in node._saved if r[0] == -2].index(vc)]
+            data = data[[r[2] for r in records(node._saved) if r[0] == -2].index(vc)]
         where = f", which is output 0 of {op_name(node)}"
     else:
         data = t._data
@@ -89,7 +89,7 @@ def _as_tensor(v):
 def _graph_args(node):
     """The node's saved arguments with Tensors in place of arrays where they carry a graph."""
     args = list(node._args)
-    for slot, t, vc, ver in node._saved or ():
+    for slot, t, vc, ver in records(node._saved):
         if slot == 0:
             z = dispatch._wrap_result(args[0], node)
             z._vc = vc
@@ -98,7 +98,7 @@ def _graph_args(node):
             args[slot] = t
         elif slot == -2:
             outs = args[0] if isinstance(args[0], list) else list(args[0])
-            k = [r[2] for r in node._saved if r[0] == -2].index(vc)
+            k = [r[2] for r in records(node._saved) if r[0] == -2].index(vc)
             if not isinstance(outs[k], Tensor):
                 z = dispatch._wrap_result(outs[k], node)
                 z._vc = vc
@@ -284,7 +284,13 @@ def run_backward(roots, seeds, keep_graph, graph, targets=None, accumulate=True)
     """Backpropagate `seeds` (arrays, or Tensors when `graph`) from `roots` (Tensors).
 
     targets: None, or a list of Tensors whose gradients are captured and returned (in order);
-    accumulate: whether leaves (all of them, or only the targets) accumulate into `.grad`."""
+    accumulate: whether leaves (all of them, or only the targets) accumulate into `.grad`.
+    The rules run with NumPy's floating-point errors ignored (PyTorch computes nan silently)."""
+    with np.errstate(all="ignore"):
+        return _run_backward(roots, seeds, keep_graph, graph, targets, accumulate)
+
+
+def _run_backward(roots, seeds, keep_graph, graph, targets, accumulate):
     root_nodes = []
     buf = {}
     for t, s in zip(roots, seeds):
@@ -320,6 +326,11 @@ def run_backward(roots, seeds, keep_graph, graph, targets=None, accumulate=True)
     deps = {}
     rootset = set(root_nodes)
     stack = list(root_nodes)
+    if reach is None and not graph and not dispatch.STATE_ANOMALY[0]:
+        _count_plain(stack, deps, rootset)
+        ready = [n for n in root_nodes if not deps.get(n)]
+        _execute_plain(ready, buf, deps, keep_graph, accumulate)
+        return None
     while stack:
         n = stack.pop()
         if reach is not None and not _live(n, reach):
@@ -402,7 +413,7 @@ def _run_node(n, g, graph, keep_graph, wanted, anomaly):
         raise GradientError(SECOND_TIME)
     saved = n._saved
     if saved:
-        for slot, t, vc, ver in saved:
+        for slot, t, vc, ver in records(saved):
             if vc[0] != ver:
                 if anomaly:
                     _anomaly_report(n)
@@ -431,12 +442,30 @@ def _run_node(n, g, graph, keep_graph, wanted, anomaly):
     return grads
 
 
+def _count_plain(stack, deps, rootset):
+    """Step 1 without targets: how many edges of the reachable graph lead to each node."""
+    pop = stack.pop
+    push = stack.append
+    get = deps.get
+    while stack:
+        for c in pop()._next:
+            if c is not None:
+                d = get(c)
+                if d is None:
+                    deps[c] = 1
+                    if c not in rootset:
+                        push(c)
+                else:
+                    deps[c] = d + 1
+
+
 def _execute_plain(ready, buf, deps, keep_graph, accumulate):
     """The common walk (arrays, no targets, no anomaly mode), kept tight."""
     pop = ready.pop
     push = ready.append
     bpop = buf.pop
     bget = buf.get
+    identity = dispatch.identity_rule
     while ready:
         n = pop()
         g = bpop(n, None)
@@ -469,13 +498,17 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
                     raise GradientError(SECOND_TIME)
                 saved = n._saved
                 if saved is not None:
-                    for slot, t, vc, ver in saved:
-                        if vc[0] != ver:
-                            raise _version_error(n, slot, t, vc, ver)
+                    for k in range(2, len(saved), 4):
+                        if saved[k][0] != saved[k + 1]:
+                            raise _version_error(n, *saved[k - 2:k + 2])
                     if not keep_graph:
                         n._args = None
                 if len(fns) == 1:
                     grads = (fns[0](g, *args),)
+                elif len(fns) == 2:
+                    f0, f1 = fns
+                    grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
+                             None if f1 is None else g if f1 is identity else f1(g, *args))
                 else:
                     grads = [None if f is None else f(g, *args) for f in fns]
         nrs = n._nrs

@@ -13,7 +13,13 @@ from .. import registry
 from ..errors import UnsupportedFunctionError
 from . import dispatch
 
-__all__ = ["array_ufunc", "array_function"]
+__all__ = ["array_ufunc", "array_function", "UFUNC_CALLS", "FUNCTION_CALLS"]
+
+# The fast lanes `Tensor.__array_ufunc__`/`__array_function__` take before calling the functions
+# below: NumPy callable -> the engine call it resolves to, filled on a callable's first use
+# (a dict lookup keyed by the ufunc or function object, then the engine).
+UFUNC_CALLS = {}      # ufunc -> call(*inputs), for `ufunc(*inputs)` without keywords
+FUNCTION_CALLS = {}   # function -> call(args, kwargs)
 
 # ufunc methods that are reductions of a primitive: (ufunc name, method) -> primitive names
 _UFUNC_METHODS = {
@@ -61,6 +67,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             r = dispatch.apply_nondiff(prim, inputs, {})
         else:
             r = dispatch.apply(prim, inputs, ())
+            if not kwargs and dtype is None and len(inputs) == len(prim.inputs):
+                _remember_ufunc(ufunc, prim)
         if dtype is not None:
             r = r.to(dtype)
         if out is not None:
@@ -73,6 +81,33 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         raise _unsupported(f"np.{ufunc.__name__}.{method}")
     kwargs.setdefault("axis", 0)
     return _call_public(prim, inputs, kwargs)
+
+
+def _remember_ufunc(ufunc, prim):
+    """The fast lane for `ufunc(*inputs)`: the engine's call for this primitive, bound.
+    Not for user-declared primitives, which can be declared again (the lookup stays live)."""
+    if getattr(prim, "user", False):
+        return
+    spec = dispatch.spec_of(prim)
+    if spec.call is not None and not prim.static_names:
+        UFUNC_CALLS[ufunc] = spec.call
+
+
+def _remember_function(func, prim):
+    """The fast lane for `func(*args, **kwargs)` on a differentiable primitive (kept for the
+    shipped primitives only, as for ufuncs)."""
+    from .tensor import _bind_public
+    apply = dispatch.apply
+
+    def call(args, kwargs):
+        try:
+            inputs, statics = _bind_public(prim, args, kwargs)
+        except TypeError:
+            inputs, statics = registry.bind(func, args, kwargs)
+        return apply(prim, inputs, statics)
+    if not getattr(prim, "user", False):
+        FUNCTION_CALLS[func] = call
+    return call
 
 
 def _shape(a, *args, **kwargs):
@@ -148,9 +183,4 @@ def array_function(func, types, args, kwargs):
         raise _unsupported(f"{module}.{getattr(func, '__name__', func)}")
     if not prim.differentiable:
         return dispatch.apply_nondiff(prim, args, kwargs)
-    try:
-        from .tensor import _bind_public
-        inputs, statics = _bind_public(prim, args, kwargs)
-    except TypeError:
-        inputs, statics = registry.bind(func, args, kwargs)
-    return dispatch.apply(prim, inputs, statics)
+    return _remember_function(func, prim)(args, kwargs)

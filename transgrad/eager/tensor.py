@@ -6,11 +6,12 @@ the derivative rules are the registry's and nothing here differentiates anything
 PyTorch signature differs from NumPy's (`view(*shape)`, `transpose(d0, d1)`, `max(dim)`) are
 thin wrappers that translate the arguments.
 
-State (slots): `_data` the ndarray; `_rg` requires_grad; `_grad` the `.grad` Tensor; `_grad_fn`
-the node that produced it (None for leaves); `_vc` the version counter (a one-element list,
-shared by views and `detach()`); `_nr` which output of `_grad_fn` it is; `_acc` a weak reference
-to its AccumulateGrad node; `_extra` None or a dict of rarely used state (hooks, view base,
-retains_grad, inference).
+State (slots): `_v` the ndarray, or a NumPy scalar standing for a 0-d one (read it through
+the `_data` property, which makes the array, everywhere but the engine's hot paths); `_rg`
+requires_grad; `_grad` the `.grad` Tensor; `_grad_fn` the node that produced it (None for
+leaves); `_vc` the version counter (a one-element list, shared by views and `detach()`); `_nr`
+which output of `_grad_fn` it is; `_acc` a weak reference to its AccumulateGrad node; `_extra`
+None or a dict of rarely used state (hooks, view base, retains_grad, inference).
 """
 import operator
 import warnings
@@ -22,7 +23,7 @@ from .. import registry
 from ..errors import (GradientError, NotSupportedError, TensorIndexError, TensorTypeError,
                       TensorValueError, UnsupportedFunctionError)
 from . import dispatch, dtypes as _dt, engine
-from .dispatch import apply, apply_inplace, apply_nondiff, wrap, _apply1, _apply2
+from .dispatch import apply, apply_inplace, apply_nondiff, wrap
 from .grad_mode import STATE
 from .node import _add_hook, RemovableHandle
 
@@ -94,8 +95,9 @@ def _mark_view(result, source):
     result._vc = source._vc
     node = result._grad_fn
     if node is not None and node._saved:
-        node._saved = tuple((s, t, (source._vc if s == 0 else vc), (source._vc[0] if s == 0 else v))
-                            for s, t, vc, v in node._saved)
+        node._saved = dispatch.flat_records(
+            [(s, t, (source._vc if s == 0 else vc), (source._vc[0] if s == 0 else v))
+             for s, t, vc, v in dispatch.records(node._saved)])
     extra = result._extra
     if extra is None:
         extra = result._extra = {}
@@ -106,9 +108,24 @@ def _mark_view(result, source):
 class Tensor:
     """A multi-dimensional array that records the operations applied to it (like torch.Tensor)."""
 
-    __slots__ = ("_data", "_rg", "_grad", "_grad_fn", "_vc", "_nr", "_acc", "_extra",
+    __slots__ = ("_v", "_rg", "_grad", "_grad_fn", "_vc", "_nr", "_acc", "_extra",
                  "__weakref__")
     __array_priority__ = 1000
+
+    @property
+    def _data(self):
+        """The ndarray. `_v` holds it, or a NumPy scalar for a 0-d result of an elementwise
+        operation (cheaper to compute with); the first use of `_data` turns that scalar into
+        the tensor's own 0-d array, which it keeps, so in-place changes and aliases see it."""
+        v = self._v
+        if type(v) is _ndarray:
+            return v
+        v = self._v = np.array(v)
+        return v
+
+    @_data.setter
+    def _data(self, value):
+        self._v = value
 
     def __init__(self, data=(), *, dtype=None, requires_grad=False):
         # `tg.Tensor([1, 2])` makes a default-float tensor, as torch.Tensor does.
@@ -538,6 +555,18 @@ class Tensor:
 
     # -- indexing ------------------------------------------------------------------------------
     def __getitem__(self, idx):
+        if not (self._rg and STATE.grad):
+            # nothing to record: what `apply` computes for the getitem primitive, directly
+            index = _index_value(idx)
+            try:
+                out = dispatch.run_quiet(operator.getitem, self._data, index)
+            except RuntimeError as error:
+                if not dispatch.busy(error):
+                    raise
+                out = operator.getitem(self._data, index)
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            return _mark_view(wrap(out), self)
         prim = registry.lookup_operator("Subscript")
         if prim is None:
             raise NotSupportedError("transgrad has no indexing primitive yet")
@@ -757,12 +786,17 @@ class Tensor:
 
     # -- NumPy protocols ------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .numpy_protocol import array_ufunc
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        if method == "__call__" and not kwargs:
+            call = _UFUNC_CALLS.get(ufunc)
+            if call is not None:
+                return call(*inputs)
+        return _numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_protocol import array_function
-        return array_function(func, types, args, kwargs)
+        call = _FUNCTION_CALLS.get(func)
+        if call is not None:
+            return call(args, kwargs)
+        return _numpy_protocol.array_function(func, types, args, kwargs)
 
 
 def _rebuild(data, rg):
@@ -847,7 +881,10 @@ def _clip_statics(prim, lo, hi):
 
 # -- operators --------------------------------------------------------------------------------
 
-def _operator(op, reflected=False):
+def _operator(op, name, reflected=False):
+    """The Tensor method `name` for the Python operator `op` (gast name), resolved on first
+    use; for a primitive of two differentiable inputs it then installs the engine's bound
+    call itself as the method (`x * y` runs one Python function)."""
     cache = [None]
 
     def resolve():
@@ -856,31 +893,26 @@ def _operator(op, reflected=False):
             raise NotSupportedError(f"transgrad has no primitive for the operator "
                                     f"{registry._OPERATOR_SYMBOLS.get(op, op)} yet")
         cache[0] = prim
+        if prim.differentiable:
+            call = dispatch.spec_of(prim).call
+            if call is not None and not prim.static_names:
+                if reflected:
+                    def swapped(self, other):
+                        return call(other, self)
+                    swapped.__name__ = name
+                    setattr(Tensor, name, swapped)
+                else:
+                    setattr(Tensor, name, call)
         return prim
 
-    spec_cache = [None]
-
-    def slow(x, y):
+    def method(self, other):
         prim = cache[0] or resolve()
+        if reflected:
+            self, other = other, self
         if prim.differentiable:
-            spec = dispatch.spec_of(prim)
-            if spec.simple and spec.n == 2:
-                spec_cache[0] = spec
-            return apply(prim, (x, y), ())
-        return apply_nondiff(prim, (x, y), {})
-
-    if reflected:
-        def method(self, other):
-            spec = spec_cache[0]
-            if spec is not None:
-                return _apply2(spec, other, self, ())
-            return slow(other, self)
-    else:
-        def method(self, other):
-            spec = spec_cache[0]
-            if spec is not None:
-                return _apply2(spec, self, other, ())
-            return slow(self, other)
+            return apply(prim, (self, other), ())
+        return apply_nondiff(prim, (self, other), {})
+    method.__name__ = name
     return method
 
 
@@ -926,12 +958,12 @@ def _inplace_method(op):
 for _name, _op in (("add", "Add"), ("sub", "Sub"), ("mul", "Mult"), ("truediv", "Div"),
                    ("pow", "Pow"), ("matmul", "MatMult"), ("floordiv", "FloorDiv"),
                    ("mod", "Mod"), ("and", "BitAnd"), ("or", "BitOr"), ("xor", "BitXor")):
-    setattr(Tensor, f"__{_name}__", _operator(_op))
-    setattr(Tensor, f"__r{_name}__", _operator(_op, reflected=True))
+    setattr(Tensor, f"__{_name}__", _operator(_op, f"__{_name}__"))
+    setattr(Tensor, f"__r{_name}__", _operator(_op, f"__r{_name}__", reflected=True))
     setattr(Tensor, f"__i{_name}__", _inplace_operator(_op))
 for _name, _op in (("lt", "Lt"), ("le", "LtE"), ("gt", "Gt"), ("ge", "GtE"), ("eq", "Eq"),
                    ("ne", "NotEq")):
-    setattr(Tensor, f"__{_name}__", _operator(_op))
+    setattr(Tensor, f"__{_name}__", _operator(_op, f"__{_name}__"))
 for _name, _op in (("neg", "USub"), ("invert", "Invert")):
     setattr(Tensor, f"__{_name}__", _unary_operator(_op))
 for _name, _op in (("add_", "Add"), ("sub_", "Sub"), ("mul_", "Mult"), ("div_", "Div"),
@@ -958,14 +990,14 @@ Tensor.__abs__ = _abs
 
 
 def _method_of(name, prim_name=None):
-    """A fast method for a unary primitive with no statics (`x.sin()`)."""
-    cache = [None]
-
+    """A method for a unary primitive with no statics (`x.sin()`): on first use it installs
+    the engine's bound call for the primitive as the method itself."""
     def method(self):
-        spec = cache[0]
-        if spec is None:
-            spec = cache[0] = dispatch.spec_of(_prim(prim_name or name))
-        return _apply1(spec, self, ())
+        call = dispatch.spec_of(_prim(prim_name or name)).call
+        for attr, value in list(vars(Tensor).items()):
+            if value is method:
+                setattr(Tensor, attr, call)
+        return call(self)
     method.__name__ = name
     return method
 
@@ -981,4 +1013,7 @@ Tensor.arctan = Tensor.atan = _method_of("arctan")
 
 dispatch.Tensor = Tensor
 engine.Tensor = Tensor
+from . import numpy_protocol as _numpy_protocol   # noqa: E402  (it needs the class)
+_UFUNC_CALLS = _numpy_protocol.UFUNC_CALLS
+_FUNCTION_CALLS = _numpy_protocol.FUNCTION_CALLS
 registry.set_tensor_dispatch(dispatch.dispatch, (Tensor,))
