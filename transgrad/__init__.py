@@ -10,5 +10,6 @@ from . import nn  # noqa: E402  (tg.nn.functional)
 
 from .eager import *  # noqa: E402,F401,F403  (Tensor, tensor, no_grad, ...; may wrap the above)
 from .compiler.api import *  # noqa: E402,F401,F403  (grad, value_and_grad, vjp, source, ...)
+from .custom import primitive, custom_vjp, checkpoint  # noqa: E402  (user-declared rules)
 
 __version__ = "0.1.0"

@@ -53,6 +53,8 @@ def normalize_axis(axis, ndim):
 
 def unreduce(g, shape, axis=None, keepdims=False):
     """Broadcast the cotangent of a reduction over `axis` back to the input's `shape`."""
+    if shape == () and _shape(g) == ():
+        return g    # not a read-only 0-d view: generated code may accumulate with `+=`
     if not keepdims and shape != _shape(g):
         axes = normalize_axis(axis, len(shape))
         g = np.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
@@ -259,12 +261,12 @@ def prod_others(x, axis=None, keepdims=False):
         return y / x
     shape = np.shape(x)
     axes = normalize_axis(axis, len(shape))
-    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    kept = tuple([i for i in range(len(shape)) if i not in axes])
     moved = np.transpose(x, kept + axes)
     groups = np.reshape(moved, (-1, reduced_count(shape, axis)))
     n = np.shape(groups)[1]
     diagonal = np.eye(n, dtype=bool)
     rows = np.where(diagonal, 1.0, np.expand_dims(groups, 1))
     others = np.prod(rows, axis=2)
-    others = np.reshape(others, tuple(shape[i] for i in kept + axes))
+    others = np.reshape(others, tuple([shape[i] for i in kept + axes]))
     return np.transpose(others, invert_permutation(kept + axes))

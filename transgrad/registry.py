@@ -44,6 +44,12 @@ elements' shapes; `Primitive.rule_args` builds the argument tuple the right way.
 Helpers NumPy cannot dispatch to an array library (`unindex` uses `np.add.at`) are registered
 as primitives and handed to `route_helper`: lowered rules then call the primitive's `tg.`
 function, so that on Tensors the helper is one recorded node with rules of its own.
+
+User-declared primitives (`tg.primitive`, transgrad/custom.py) are registered here too, with
+`module_globals=` (their rules may also read what the template's module defines; the names
+read are `prim.rule_globals`) and `emit=` (generated code calls them by their own name). They
+are `prim.user`, left out of `all_primitives()` unless asked for, and `unregister` removes one
+when its template is declared again.
 """
 import inspect
 
@@ -68,6 +74,7 @@ __all__ = [
     "public_functions",
     "set_tensor_dispatch",
     "route_helper",
+    "unregister",
 ]
 
 # Builtins a template may call besides `np` and the helpers.
@@ -137,6 +144,12 @@ class Primitive:
         self.spellings = []       # human-readable list: "np.multiply", "*", "tg.mul", ".mul()"
         self.run = impl           # run(*inputs, *statics) with statics positional
         self.public = None        # the dispatching `tg.` function
+        # user-declared primitives (`tg.primitive`, transgrad/custom.py): their rules may read
+        # the template module's globals; `rule_globals` maps the names they read (and the
+        # primitive's own name, `emit`) to values, for lowering and for generated code
+        self.user = False
+        self.module_globals = None
+        self.rule_globals = {}
 
     # -- queries used by the tape and the compiler ---------------------------------------
     @property
@@ -275,9 +288,10 @@ def get(name):
     return _BY_NAME[name]
 
 
-def all_primitives():
-    """Every registered primitive, in registration order."""
-    return list(_BY_NAME.values())
+def all_primitives(user=False):
+    """Every registered primitive, in registration order; user-declared ones (`tg.primitive`)
+    only with `user=True` (the shipped set is what the rule tests and docs table cover)."""
+    return [p for p in _BY_NAME.values() if user or not p.user]
 
 
 def public_functions():
@@ -383,7 +397,7 @@ def _where(prim):
 
 def primitive(impl, *, grad_fn=None, elementwise=False, broadcasting=None, linear=False,
               bilinear=False, spellings=(), aliases=None, methods=(), operators=(), sequence=(),
-              multiple_outputs=False, name=None):
+              multiple_outputs=False, name=None, emit=None, module_globals=None):
     """Declare a differentiable primitive by its template (see the module docstring).
 
     impl:         the function that computes the primal (`np.multiply`); also a spelling.
@@ -398,10 +412,15 @@ def primitive(impl, *, grad_fn=None, elementwise=False, broadcasting=None, linea
     methods:      Tensor/ndarray method names. operators: gast operator class names.
     sequence:     inputs that are sequences of arrays (`np.concatenate`'s first argument).
     multiple_outputs: the primal returns a tuple/list of arrays (`np.split`); see above.
+    emit:         how generated code calls it, when not `np.<name>`/`tg.<name>`: a bare name
+                  (user-declared primitives are called by their own name).
+    module_globals: for user-declared primitives: the globals their rules may read besides
+                  the whitelist (the template's module); the primitive is then `user`.
     """
     def register(template):
         prim = _build(template, impl, name or template.__name__.rstrip("_"), grad_fn, elementwise,
-                      broadcasting, linear, bilinear, sequence, multiple_outputs)
+                      broadcasting, linear, bilinear, sequence, multiple_outputs, emit,
+                      module_globals)
         _register_spellings(prim, spellings, (prim.name,) if aliases is None else aliases,
                             methods, operators)
         return prim
@@ -428,7 +447,7 @@ def _make_nondiff_public(prim):
 
 
 def _build(template, impl, name, grad_fn, elementwise, broadcasting, linear, bilinear, sequence,
-           multiple_outputs=False):
+           multiple_outputs=False, emit=None, module_globals=None):
     fdef, _source, filename, _first = parse_function(template)
     sig = inspect.signature(template)
     params = list(sig.parameters.values())
@@ -444,8 +463,11 @@ def _build(template, impl, name, grad_fn, elementwise, broadcasting, linear, bil
                      differentiable=True, elementwise=elementwise, broadcasting=broadcasting,
                      linear=linear, bilinear=bilinear, sequence=sequence,
                      multiple_outputs=multiple_outputs,
-                     emit=_emit_spelling(impl, name), filename=filename, lineno=fdef.lineno,
+                     emit=emit or _emit_spelling(impl, name), filename=filename, lineno=fdef.lineno,
                      doc=inspect.getdoc(template))
+    if module_globals is not None:
+        prim.user = True
+        prim.module_globals = module_globals
     body = _TemplateBody(prim, fdef)
     prim.temps = tuple(body.temps)
     vjps = []
@@ -456,6 +478,11 @@ def _build(template, impl, name, grad_fn, elementwise, broadcasting, linear, bil
     prim.jvps = tuple(_derive_jvps(prim, body))
     prim.run = _make_run(prim)
     prim.public = _make_public(prim, sig)
+    if prim.user:
+        # the lowered rules see the primitive itself under its own name (a linear primitive's
+        # derived forward rule calls it)
+        prim.rule_globals[prim.emit] = prim.public
+        _user_namespace(prim)[prim.emit] = prim.public
     return prim
 
 
@@ -520,6 +547,17 @@ class _TemplateBody:
             elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 if node.id in ("d", "t"):
                     self.fail(node, f"{node.id}[...] takes a parameter name, as in {node.id}[x]")
+                if prim.user and not (node.id in known or node.id == "np" or node.id in
+                                      helpers.__all__ or node.id in _TEMPLATE_BUILTINS):
+                    if node.id == prim.emit:
+                        continue        # the primitive itself, bound once it is declared
+                    if node.id in prim.module_globals:
+                        prim.rule_globals[node.id] = prim.module_globals[node.id]
+                        continue
+                    self.fail(node, f"unknown name {node.id!r}: a rule may read the template's "
+                                    "parameters, its temporaries, np, the helpers of "
+                                    "transgrad.helpers, a few builtins and the names its module "
+                                    "defines before the primitive is declared")
                 if not (node.id in known or node.id == "np" or node.id in helpers.__all__
                         or node.id in _TEMPLATE_BUILTINS):
                     self.fail(node, f"unknown name {node.id!r}: a rule may read the template's "
@@ -606,7 +644,7 @@ def _lower(prim, kind, target, expr, core):
     for node in lowered.body:
         reads |= _names_read(node)
     reads &= {prim.output, *prim.inputs}
-    namespace = _lowering_namespace()
+    namespace = _user_namespace(prim) if prim.user else _lowering_namespace()
     code = compile(source, f"<transgrad rule {prim.name}: {prim.filename}:{prim.lineno}>", "exec")
     exec(code, namespace)
     return Rule(target, stmts, expr, core, frozenset(reads), namespace[fname], source)
@@ -650,6 +688,35 @@ def _lowering_namespace():
         _NAMESPACE["np"] = np
         _NAMESPACE["tg"] = _LazyTransgrad()
     return _NAMESPACE
+
+
+def rule_namespace():
+    """The helpers as lowered rules call them: `transgrad.helpers`, with the helpers handed to
+    `route_helper` replaced by their dispatching `tg.` functions (tg.compile runs generated
+    code on Tensors with the same names)."""
+    return dict(_lowering_namespace())
+
+
+def _user_namespace(prim):
+    """The globals of a user-declared primitive's lowered rules: the shared ones, then the
+    names its rules read from the template's module (values taken at declaration)."""
+    namespace = getattr(prim, "_namespace", None)
+    if namespace is None:
+        namespace = prim._namespace = dict(_lowering_namespace())
+    namespace.update(prim.rule_globals)
+    return namespace
+
+
+def unregister(prim):
+    """Remove every spelling of a user-declared primitive (re-declaring it, as when a notebook
+    cell runs again, replaces the old record instead of clashing with it)."""
+    if not prim.user:
+        raise TemplateError(f"{_where(prim)}: only user-declared primitives can be unregistered")
+    for table in (_PUBLIC, _BY_ID, _BY_OPERATOR, _BY_METHOD, _BY_NAME):
+        for key in [k for k, v in table.items() if v is prim or lookup(v) is prim]:
+            del table[key]
+    for key in [k for k in _BINDERS if k not in _BY_ID]:
+        del _BINDERS[key]
 
 
 def route_helper(prim):
@@ -722,6 +789,8 @@ def _self_call(prim, args):
 
 
 def _emit_expr(emit):
+    if "." not in emit:
+        return _name(emit)      # a user-declared primitive, called by its own name
     module, attr = emit.split(".", 1)
     return gast.Attribute(value=_name(module), attr=attr, ctx=gast.Load())
 
@@ -737,6 +806,9 @@ def _check_elementwise_linear(prim, body, x, core):
             ok = (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
                   and f.value.id == "np"
                   and (isinstance(getattr(np, f.attr, None), np.ufunc) or f.attr in _ELEMENTWISE_CALLS))
+            # a user primitive's own helpers (its module's functions) are taken as elementwise,
+            # as its flag says; docs/custom.md asks for exactly that
+            ok = ok or (prim.user and isinstance(f, gast.Name) and f.id in prim.rule_globals)
             if not ok:
                 body.fail(node, f"the elementwise rule for d[{x}] calls {to_source(f)}, which is "
                                 "not elementwise; state t[z] = ... instead")

@@ -41,6 +41,8 @@ def _input_flows(s):
         return [(ir.atom_names([s.value]) | {s.base}, {s.base})]
     if isinstance(s, ir.Append):
         return [(ir.atom_names([s.value]) | {s.base}, {s.base})]
+    if isinstance(s, ir.Pop):
+        return [({s.base}, {s.base, s.target})]
     if isinstance(s, ir.CallUser):
         return [(ir.atom_names(s.args) | ir.atom_names(list(s.kwargs.values())), {s.target})]
     return []

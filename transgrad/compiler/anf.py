@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import registry
 from ..errors import TransformError
-from . import ir
+from . import higher, ir, userrules
 from . import syntax as S
 from .quoting import gast, copy_tree
 from .resolve import MISSING, classify, function_info
@@ -112,6 +112,9 @@ class _ANF:
                 if func.attr == "append" and len(value.args) == 1 and not value.keywords:
                     atom = self.expr(value.args[0], out, s)
                     self.emit(out, ir.Append(func.value.id, atom), s)
+                    return
+                if func.attr == "pop" and not value.args and not value.keywords:
+                    self.emit(out, ir.Pop(self.namer.fresh("popped"), func.value.id), s)
                     return
                 if func.attr in ("extend", "insert", "pop", "remove", "clear", "sort", "reverse",
                                  "update", "setdefault", "popitem", "fill", "resize", "put",
@@ -355,10 +358,17 @@ class _ANF:
         if isinstance(func, gast.Name) and self.info.is_local(func.id):
             raise self.error(func, f"calling the local variable {func.id!r} is not supported",
                              "call module-level functions by name")
+        if isinstance(func, gast.Call):     # tg.checkpoint(step)(h, x)
+            return userrules.call_of_call(self, e, out, s, target)
         obj = self.info.value_of(func)
         if obj is MISSING:
             raise self.error(func, f"the function {_text(func)!r} is not defined")
+        expander = higher.inline_expander(obj)
+        if expander is not None:
+            return expander(self, e, out, s, target)
         kind, what = classify(obj)
+        if kind in ("checkpoint", "custom_vjp"):
+            return userrules.marked_call(self, kind, what, e, out, s, target)
         if kind == "primitive":
             if not what.differentiable:
                 return self.flat_opaque_call(S.dotted(what.emit), e, out, s, target, what.name,
@@ -367,12 +377,20 @@ class _ANF:
             kwargs = {k.arg: self.arg(k.value, out, s) for k in e.keywords}
             return self.bound_prim(what, args, kwargs, out, s, target, func)
         if kind == "user":
+            obj = what      # a gradient function stands for its generated function
             args = [self.expr(a, out, s) for a in e.args]
             kwargs = {k.arg: self.expr(k.value, out, s) for k in e.keywords}
             info = function_info(obj)
             var = self.fresh(f"{obj.__name__}_{args[0].id}" if args and isinstance(args[0], gast.Name)
                              else obj.__name__, target)
-            self.emit(out, ir.CallUser(var, info, args, kwargs, copy_tree(func)), s)
+            call = ir.CallUser(var, info, args, kwargs, copy_tree(func))
+            call.out_aval = _returned_display(info.fdef)
+            call.out_like = _returned_like(info)
+            origin = getattr(obj, "__transgrad_origin__", None)     # tg.grad(g, argnums=i)
+            if origin is not None and origin.kind == "grad" and not origin.has_aux \
+                    and isinstance(origin.argnums, int) and origin.argnums < len(info.params):
+                call.out_like = info.params[origin.argnums]
+            self.emit(out, call, s)
             return S.name(var)
         if kind == "stop":
             if len(e.args) != 1:
@@ -412,6 +430,10 @@ class _ANF:
         if method in ("copy", "clone") and not e.args and not e.keywords:
             var = self.fresh(f"{base.id}_copy", target)
             self.emit(out, ir.Copy(var, base.id, fresh=True), s)
+            return S.name(var)
+        if method == "pop" and not e.args and not e.keywords and self.info.is_local(base.id):
+            var = self.fresh(f"{base.id}_top", target)
+            self.emit(out, ir.Pop(var, base.id), s)
             return S.name(var)
         if method == "item" and not e.args:
             var = self.fresh(f"{base.id}_value", target)
@@ -473,6 +495,52 @@ class _ANF:
         var = target if (target is not None and target not in reads) else self.namer.fresh(base)
         self.emit(out, ir.Prim(var, prim, inputs, statics, op), s)
         return S.name(var)
+
+
+def _returned_like(info):
+    """The parameter p when every `return` of the function is `structured(g, p)` (a generated
+    gradient with p's container structure), else None."""
+    found = set()
+    stack = list(info.fdef.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, gast.Return):
+            v = node.value
+            if not (isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
+                    and v.func.id == "structured" and len(v.args) == 2
+                    and isinstance(v.args[1], gast.Name) and v.args[1].id in info.params):
+                return None
+            found.add(v.args[1].id)
+        else:
+            stack.extend(S.children(node))
+    return found.pop() if len(found) == 1 else None
+
+
+def _returned_display(fdef):
+    """A tuple (list) of n unknown values when every `return` of the function returns a
+    tuple (list) display of n elements (`return a, b`; a generated gradient returning
+    several cotangents); None otherwise."""
+    from .avals import AVal, UNKNOWN
+    shapes = set()
+    stack = list(fdef.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, gast.Return):
+            v = node.value
+            if isinstance(v, gast.Tuple):
+                shapes.add(("tuple", len(v.elts)))
+            elif isinstance(v, gast.List):
+                shapes.add(("list", len(v.elts)))
+            else:
+                return None
+        elif isinstance(node, (gast.FunctionDef, gast.ClassDef, gast.Lambda)):
+            continue
+        else:
+            stack.extend(S.children(node))
+    if len(shapes) != 1:
+        return None
+    kind, n = shapes.pop()
+    return AVal("tuple", elts=(UNKNOWN,) * n) if kind == "tuple" else AVal("list", elts=UNKNOWN)
 
 
 def _is_local_rooted(anf, node):

@@ -18,7 +18,12 @@ from ..errors import GradientError, TransformError, TransgradError
 from . import avals as A
 from .transform import generate
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "stop_gradient"]
+from .compiled import compile  # noqa: E402,A004  (tg.compile; never shadows the builtin here)
+from .higher import source_function  # noqa: E402
+from .jacobians import jvp, jacobian, hessian, forward_source  # noqa: E402
+
+__all__ = ["grad", "value_and_grad", "vjp", "source", "stop_gradient", "compile",
+           "jvp", "jacobian", "hessian"]
 
 _CACHE = {}
 
@@ -33,6 +38,8 @@ def _check_argnums(fn, argnums):
     try:
         params = [p for p in inspect.signature(fn).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values()):
+            params = None      # the syntax fence reports *args, with its line, at the call
     except (TypeError, ValueError):
         params = None
     out = []
@@ -78,13 +85,19 @@ def _check_float(value, position, fname, path=""):
 
 
 class _Compiled:
-    __slots__ = ("fn", "source", "line_map", "filename")
+    __slots__ = ("fn", "source", "line_map", "filename", "guard")
 
     def __init__(self, result):
         self.fn = result["fn"]
         self.source = result["source"]
         self.line_map = result["line_map"]
         self.filename = result["filename"]
+        self.guard = result.get("guard")
+
+    def current(self):
+        """Whether the globals, closure values and callees it was generated from are unchanged
+        (else it would compute a stale gradient: regenerate)."""
+        return self.guard is None or self.guard.holds()
 
 
 def _closure_key(fn):
@@ -99,12 +112,37 @@ def _has_contents(cell):
         return False
 
 
+def _check_function(fn, kind):
+    """Only Python functions written with def (or their bound methods) have source to read."""
+    import types
+    if isinstance(fn, (types.FunctionType, types.MethodType)) and hasattr(fn, "__code__"):
+        return
+    if isinstance(fn, GradientFunction):
+        return          # higher order: its generated function is transformed in turn
+    if hasattr(type(fn), "__transgrad_function__"):
+        return          # a tg.compile function: its own function is transformed
+    what = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    if not callable(fn):
+        problem = f"a {type(fn).__name__}"
+    elif isinstance(fn, type):
+        problem = f"the class {what}"
+    elif hasattr(fn, "__wrapped__"):
+        problem = (f"{what!r}, a {type(fn).__name__} wrapping a function (a decorator's "
+                   f"result); apply tg.{kind} to the undecorated function")
+    elif isinstance(fn, __import__("functools").partial):
+        problem = ("a functools.partial; write a def that calls the function with the fixed "
+                   "arguments, or pass them through argnums")
+    else:
+        problem = (f"{what!r}, a {type(fn).__name__} without Python source (a NumPy ufunc, a "
+                   f"builtin or a C function); wrap it: def f(x): return {what}(x)")
+    raise TransgradError(f"tg.{kind} needs a Python function written with def, not {problem}")
+
+
 class GradientFunction:
     """What `tg.grad(f)` / `tg.value_and_grad(f)` return: call it like f."""
 
     def __init__(self, fn, argnums, kind, has_aux):
-        if not callable(fn):
-            raise TransgradError(f"tg.{kind} needs a function, not {type(fn).__name__}")
+        _check_function(fn, kind)
         self.fn = fn
         self.argnums = _check_argnums(fn, argnums)
         self.kind = kind
@@ -123,7 +161,7 @@ class GradientFunction:
         if kwargs:
             key += tuple((k, A.signature_of(v)) for k, v in sorted(kwargs.items()))
         compiled = self._by_signature.get(key)
-        if compiled is None:
+        if compiled is None or not compiled.current():
             compiled = self._compile(args, kwargs, key)
         try:
             return compiled.fn(*args, **kwargs)
@@ -139,12 +177,13 @@ class GradientFunction:
                 raise TransgradError(f"tg.{self.kind}({fname}) differentiates argument {p}, but "
                                      f"only {len(args)} positional argument(s) were given")
             _check_float(args[p], p, fname)
-        cache_key = (self.fn.__code__, _closure_key(self.fn), id(self.fn.__globals__), self.argnums,
+        fn = source_function(self.fn, args, kwargs)     # tg.grad(tg.grad(f)): grad_f's code
+        cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), self.argnums,
                      self.kind, self.has_aux, key)
         compiled = _CACHE.get(cache_key)
-        if compiled is None:
-            arg_avals = _arg_avals(self.fn, args, kwargs)
-            compiled = _Compiled(generate(self.fn, kind=self.kind, wrt_positions=self._wrt(),
+        if compiled is None or not compiled.current():
+            arg_avals = _arg_avals(fn, args, kwargs)
+            compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
                                           arg_avals=arg_avals, has_aux=self.has_aux,
                                           label=f"{self.kind} of {fname}"))
             _CACHE[cache_key] = compiled
@@ -155,20 +194,42 @@ class GradientFunction:
     def _wrt(self):
         return self.argnums if isinstance(self.argnums, tuple) else [self.argnums]
 
+    def _generic(self):
+        """The generated code for no particular signature (no shape knowledge)."""
+        fn = source_function(self.fn)
+        cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__),
+                     self.argnums, self.kind, self.has_aux, None)
+        compiled = _CACHE.get(cache_key)
+        if compiled is None or not compiled.current():
+            compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
+                                          arg_avals=None, has_aux=self.has_aux,
+                                          label=f"{self.kind} of {fn.__name__}"))
+            _CACHE[cache_key] = compiled
+        return compiled
+
     @property
     def source(self):
         """The generated source: of the last specialisation called, else a generic one."""
         if self._last is None:
-            cache_key = (self.fn.__code__, _closure_key(self.fn), id(self.fn.__globals__),
-                         self.argnums, self.kind, self.has_aux, None)
-            compiled = _CACHE.get(cache_key)
-            if compiled is None:
-                compiled = _Compiled(generate(self.fn, kind=self.kind, wrt_positions=self._wrt(),
-                                              arg_avals=None, has_aux=self.has_aux,
-                                              label=f"{self.kind} of {self.fn.__name__}"))
-                _CACHE[cache_key] = compiled
-            return compiled.source
+            return self._generic().source
         return self._last.source
+
+    # higher order: a gradient function called in code being transformed stands for the
+    # function it generated (`higher.source_function`, `resolve.classify`)
+    @property
+    def __transgrad_function__(self):
+        fn = self._generic().fn
+        fn.__transgrad_origin__ = self      # so that calls can be specialised (higher.py)
+        return fn
+
+    def __transgrad_specialise__(self, args, kwargs):
+        key = tuple(map(A.signature_of, args))
+        if kwargs:
+            key += tuple((k, A.signature_of(v)) for k, v in sorted(kwargs.items()))
+        compiled = self._by_signature.get(key)
+        if compiled is None or not compiled.current():
+            compiled = self._compile(args, kwargs or {}, key)
+        return compiled.fn
 
     def __repr__(self):
         return f"<transgrad {self.kind} of {getattr(self.fn, '__qualname__', self.fn)}>"
@@ -215,11 +276,13 @@ def value_and_grad(fn, argnums=0, *, has_aux=False):
 class _VJP:
     """The backward half of `tg.vjp`: call it with a cotangent of the output."""
 
-    def __init__(self, backward, tape, compiled, fn, single):
+    def __init__(self, backward, tape, compiled, fn, single, out=None):
         self._backward, self._tape, self._compiled, self._fn = backward, tape, compiled, fn
         self._single = single
+        self._out = out
 
     def __call__(self, cotangent):
+        _check_cotangent(cotangent, self._out, getattr(self._fn, "__name__", "f"))
         try:
             grads = self._backward(self._tape, copy.deepcopy(cotangent)
                                    if isinstance(cotangent, (list, dict, np.ndarray)) else cotangent)
@@ -234,15 +297,42 @@ class _VJP:
         return self._compiled.source
 
 
+def _check_cotangent(cotangent, out, fname, path=""):
+    """A cotangent must have the output's structure and shapes (a wrong shape would broadcast
+    into a wrong gradient)."""
+    if isinstance(out, (list, tuple)):
+        if not isinstance(cotangent, (list, tuple)) or len(cotangent) != len(out):
+            raise GradientError(f"the cotangent{path} passed to the vjp of {fname} must be a "
+                                f"{type(out).__name__} of {len(out)} like the output, not "
+                                f"{type(cotangent).__name__}")
+        for i, (c, o) in enumerate(zip(cotangent, out)):
+            _check_cotangent(c, o, fname, f"{path}[{i}]")
+        return
+    if isinstance(out, dict):
+        if not isinstance(cotangent, dict) or set(cotangent) != set(out):
+            raise GradientError(f"the cotangent{path} passed to the vjp of {fname} must be a dict "
+                                f"with the output's keys {sorted(map(repr, out))}")
+        for k in out:
+            _check_cotangent(cotangent[k], out[k], fname, f"{path}[{k!r}]")
+        return
+    if out is None or not hasattr(out, "__array__") and not isinstance(out, (int, float, complex)):
+        return
+    if np.shape(cotangent) != np.shape(out):
+        raise GradientError(
+            f"the cotangent{path} passed to the vjp of {fname} has shape {np.shape(cotangent)}, "
+            f"but the output has shape {np.shape(out)}; pass a cotangent shaped like the output")
+
+
 def vjp(fn, *primals, has_aux=False):
     """(fn(*primals), vjp_fn): vjp_fn(cotangent) returns the cotangents of all primals."""
     fname = getattr(fn, "__name__", "f")
+    _check_function(fn, "vjp")
     for i, p in enumerate(primals):
         _check_float(p, i, fname)
     key = tuple(map(A.signature_of, primals))
     cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), "vjp", has_aux, key)
     compiled = _CACHE.get(cache_key)
-    if compiled is None:
+    if compiled is None or not compiled.current():
         compiled = _Compiled(generate(fn, kind="vjp", wrt_positions=tuple(range(len(primals))),
                                       arg_avals=_arg_avals(fn, primals, {}), has_aux=has_aux,
                                       label=f"vjp of {fname}"))
@@ -254,18 +344,21 @@ def vjp(fn, *primals, has_aux=False):
         raise
     except Exception as err:  # noqa: BLE001
         raise _located(err, compiled, fn) from err
-    vjp_fn = _VJP(backward, tape, compiled, fn, len(primals) == 1)
     if has_aux:
         out, aux = out
-        return out, vjp_fn, aux
-    return out, vjp_fn
+        return out, _VJP(backward, tape, compiled, fn, len(primals) == 1, out), aux
+    return out, _VJP(backward, tape, compiled, fn, len(primals) == 1, out)
 
 
 def source(obj, argnums=None, mode="reverse"):
     """The generated Python source of a gradient function (or of `grad(obj, argnums)` for a
     plain function)."""
+    if hasattr(type(obj), "_transgrad_source"):      # a tg.compile object
+        return obj._transgrad_source(argnums, mode)
+    if mode == "forward":
+        return forward_source(obj, argnums)
     if mode != "reverse":
-        raise TransgradError(f"mode={mode!r}: only reverse mode is generated so far")
+        raise TransgradError(f"mode={mode!r}: tg.source shows mode 'reverse' or 'forward'")
     if isinstance(obj, (GradientFunction, _VJP)):
         return obj.source
     if callable(obj):

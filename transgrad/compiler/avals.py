@@ -444,6 +444,9 @@ def _transfer(s, aval_of, value_of, env, info):
         src = s.source
         return [(s.target, env.get(src) if isinstance(src, str) else aval_of(src))]
     if isinstance(s, ir.Opaque):
+        zero = _zeros_like_aval(s.expr, env, info)
+        if zero is not None:
+            return [(s.target, zero)]
         try:
             r = _evaluate(s.expr, value_of, info)
             return [(s.target, _of_result(r))]
@@ -528,7 +531,22 @@ def _transfer(s, aval_of, value_of, env, info):
         if base.kind == "list":
             return [(s.base, AVal("list", elts=join(base.elts, value)))]
         return [(s.base, UNKNOWN)]
+    if isinstance(s, ir.Pop):
+        base = env.get(s.base)
+        if base is None:
+            return []
+        if base.kind == "list" and base.elts is None:
+            return []           # nothing pushed yet (in this round of the fixed point)
+        return [(s.target, base.elts if base.kind == "list" else UNKNOWN)]
     if isinstance(s, ir.CallUser):
+        like = getattr(s, "out_like", None)     # the result has this parameter's structure
+        if like is not None:
+            params = s.info.params
+            atom = s.kwargs.get(like) if like in s.kwargs else (
+                s.args[params.index(like)] if params.index(like) < len(s.args) else None)
+            av = aval_of(atom) if atom is not None else None
+            if av is not None and av.kind in ("tuple", "list", "dict"):
+                return [(s.target, AVal(av.kind, elts=av.elts))]
         return [(s.target, getattr(s, "out_aval", None) or UNKNOWN)]
     if isinstance(s, ir.For):
         return [(s.target, AVal("int", ()))]
@@ -537,6 +555,28 @@ def _transfer(s, aval_of, value_of, env, info):
     if isinstance(s, ir.Effect):
         return [(w, UNKNOWN) for w in s.writes]
     return []
+
+
+def _zeros_like_aval(e, env, info):
+    """`zeros_like(v)` of generated code (the runtime helper) has v's structure: a list for
+    a tuple, the same kind otherwise; None when that cannot be told."""
+    if not (isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == "zeros_like"
+            and len(e.args) == 1 and isinstance(e.args[0], gast.Name) and info is not None):
+        return None
+    from . import runtime
+    if info.is_local("zeros_like") or info.lookup("zeros_like") is not runtime.zeros_like:
+        return None
+    src = env.get(e.args[0].id)
+    if src is None:
+        return None
+    if src.kind == "tuple":
+        elt = None
+        for x in src.elts if isinstance(src.elts, tuple) else ():
+            elt = join(elt, x)
+        return AVal("list", elts=elt or UNKNOWN)
+    if src.kind in ("list", "dict", "float", "array"):
+        return src
+    return None
 
 
 def index_aval(base, index, value_of):

@@ -87,9 +87,12 @@ def _render_block(block, depth, lines, line_map, info, last):
             _map(line_map, len(lines), info, user_line)
             _push_children(stack, [(s.body, d + 1)], group)
         else:
+            # a statement made by the compiler may still know the user line its errors
+            # belong to (`_tg_line`) without printing a `# line` comment for it
+            error_line = user_line if user_line is not None else getattr(s, "_tg_line", None)
             for text in to_source(s).rstrip("\n").split("\n"):
                 lines.append(f"{pad}{text}")
-                _map(line_map, len(lines), info, user_line)
+                _map(line_map, len(lines), info, error_line)
 
 
 def _push_children(stack, children, group):

@@ -9,7 +9,7 @@ from .quoting import gast
 from . import syntax as S
 
 __all__ = ["Prim", "Copy", "Opaque", "Pack", "PackDict", "Unpack", "Index", "SetIndex", "Append",
-           "CallUser", "Stop", "Effect", "If", "For", "While", "Return", "atom_names", "walk_blocks"]
+           "Pop", "CallUser", "Stop", "Effect", "If", "For", "While", "Return", "atom_names", "walk_blocks"]
 
 
 def atom_names(atoms):
@@ -166,6 +166,20 @@ class Append(Stmt):
 
     def defs(self):
         return {self.base}
+
+
+class Pop(Stmt):
+    """`target = base.pop()`: the last element of a list, removed from it (the stacks of
+    generated code, differentiated again for higher order)."""
+
+    def __init__(self, target, base):
+        self.target, self.base = target, base
+
+    def reads(self):
+        return {self.base}
+
+    def defs(self):
+        return {self.target, self.base}
 
 
 class CallUser(Stmt):

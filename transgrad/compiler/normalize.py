@@ -173,6 +173,9 @@ class _Normalizer:
 
     def lower_for(self, s, outer):
         loop = _Loop(self, s.body)
+        if _is_call_of(self, s.iter, "reversed") and len(s.iter.args) == 1 \
+                and _is_call_of(self, s.iter.args[0], "range") and not s.iter.args[0].keywords:
+            s.iter = _at(_reversed_range(s.iter.args[0]), s.iter)
         leaves = loop.breaks or loop.returns
         if _is_call_of(self, s.iter, "range") and not leaves and isinstance(s.target, gast.Name):
             body = self.loop_body(s.body, loop)
@@ -348,6 +351,22 @@ class _Normalizer:
             out = [_at(S.assign(acc, start), at), gast.copy_location(loop, at)]
         out[-1]._tg_result = acc
         return out
+
+
+def _reversed_range(rng):
+    """`reversed(range(...))` as a range (or a range object for three arguments):
+    `range(n - 1, -1, -1)`, `range(b - 1, a - 1, -1)`, `range(a, b, c)[::-1]`."""
+    args = rng.args
+
+    def minus_one(e):
+        if isinstance(e, gast.Constant) and isinstance(e.value, int):
+            return S.const(e.value - 1)
+        return gast.BinOp(left=copy_tree(e), op=gast.Sub(), right=S.const(1))
+    if len(args) == 1:
+        return S.call(S.name("range"), [minus_one(args[0]), S.const(-1), S.const(-1)])
+    if len(args) == 2:
+        return S.call(S.name("range"), [minus_one(args[1]), minus_one(args[0]), S.const(-1)])
+    return S.subscript(copy_tree(rng), gast.Slice(lower=None, upper=None, step=S.const(-1)))
 
 
 def _rename(tree, renames):

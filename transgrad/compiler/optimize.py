@@ -222,6 +222,10 @@ def _propagate(body, generated):
                         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) \
                                 and s.target.id == var:
                             continue
+                        if var in _written_bases(s):
+                            # `v[i] = ...` changes v's object: neither a constant nor another
+                            # name may stand in for v there
+                            continue
                         if _replace_loads(s, var, value):
                             changed = True
                             _touch(s)
@@ -241,6 +245,18 @@ def _propagate(body, generated):
                         and not isinstance(v.value, bool):
                     copies[target] = v
     return changed
+
+
+def _written_bases(s):
+    """Names whose object a simple statement changes through a subscript target."""
+    if isinstance(s, gast.Assign):
+        out = set()
+        for t in s.targets:
+            out |= _subscript_bases(t)
+        return out
+    if isinstance(s, gast.AugAssign):
+        return _subscript_bases(s.target)
+    return set()
 
 
 def _replace_loads_field(s, field, var, value):
@@ -398,7 +414,11 @@ def _substitute(body, generated):
                 if t in _loads(u):
                     if isinstance(u, gast.AugAssign) and isinstance(u.target, gast.Name) and u.target.id == t:
                         break
+                    if t in _written_bases(u):
+                        break
                     _replace_loads(u, t, s.value)
+                    if getattr(u, "lineno", None) is None and getattr(u, "_tg_line", None) is None:
+                        u._tg_line = getattr(s, "lineno", None)   # errors there name this line
                     _touch(u)
                     done = True
                     break

@@ -10,10 +10,21 @@ compiler does with a callable:
 - `("user", fn)`: a Python function with source: transformed in turn;
 - `("builtin", name)`: one of the builtins the normaliser or ANF understand;
 - `("stop", None)`: `tg.stop_gradient` (and `x.detach()`, handled by method name);
+- `("checkpoint", wrapper or None)`, `("custom_vjp", wrapper)`: `tg.checkpoint` and
+  `tg.custom_vjp` calls (transgrad/custom.py), which ANF turns into marked user calls;
 - `("unknown", obj)`: anything else; allowed only where no differentiated value reaches it.
+
+Every value read from the user's scopes while a module is generated (globals, closure cells,
+attributes of non-library objects, default values) is written into the thread's current
+`Guard` (see `recording`). Generated code bakes those values in (simple constants as
+literals, the others in its namespace), so a compiled gradient is only reused while its
+guard `holds()`: rebinding a global, a closure variable or a called function makes the next
+call regenerate instead of computing a stale gradient.
 """
 import builtins
+import contextlib
 import inspect
+import threading
 import types
 
 from .. import registry
@@ -21,9 +32,84 @@ from ..errors import SourceLocation, TransformError
 from . import quoting
 from .quoting import gast
 
-__all__ = ["FunctionInfo", "classify", "MISSING", "KNOWN_BUILTINS", "function_info"]
+__all__ = ["FunctionInfo", "classify", "MISSING", "KNOWN_BUILTINS", "function_info", "Guard",
+           "recording"]
 
 MISSING = object()
+
+# Modules whose attributes are taken as fixed: monkeypatching NumPy is not followed.
+_LIBRARY_MODULES = ("numpy", "math", "cmath", "builtins", "transgrad")
+
+
+class Guard:
+    """The scope values a generated module was built from, checked cheaply before reuse.
+
+    Entries are (kind, holder, key, value): kind 0 reads `holder.get(key)` (a globals dict),
+    1 the contents of the cell `holder`, 2 `getattr(holder, key)`. A value still holds when
+    it is the same object, or an equal simple constant of the same type and spelling."""
+
+    __slots__ = ("entries", "_seen")
+
+    def __init__(self):
+        self.entries = []
+        self._seen = set()
+
+    def add(self, kind, holder, key, value):
+        mark = (kind, id(holder), key)
+        if mark not in self._seen:
+            self._seen.add(mark)
+            self.entries.append((kind, holder, key, value))
+
+    def holds(self):
+        for kind, holder, key, value in self.entries:
+            if kind == 0:
+                now = holder.get(key, MISSING)
+            elif kind == 1:
+                try:
+                    now = holder.cell_contents
+                except ValueError:
+                    now = MISSING
+            else:
+                now = getattr(holder, key, MISSING)
+            if now is not value and not _same_constant(now, value):
+                return False
+        return True
+
+    def __len__(self):
+        return len(self.entries)
+
+
+def _same_constant(now, then):
+    # a rebinding to an equal number (N = 3 again) keeps the code; 0.0 and -0.0 differ
+    from .anf import simple_constant
+    return type(now) is type(then) and simple_constant(then) and now == then \
+        and repr(now) == repr(then)
+
+
+_RECORDING = threading.local()
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect, in a fresh Guard, the scope values read while generating one module (per
+    thread: two threads may compile at once)."""
+    previous = getattr(_RECORDING, "guard", None)
+    guard = _RECORDING.guard = Guard()
+    try:
+        yield guard
+    finally:
+        _RECORDING.guard = previous
+
+
+def _record(kind, holder, key, value):
+    guard = getattr(_RECORDING, "guard", None)
+    if guard is not None:
+        guard.add(kind, holder, key, value)
+
+
+def _is_library(obj):
+    name = getattr(obj, "__name__", "") if isinstance(obj, types.ModuleType) else ""
+    return name.split(".")[0] in _LIBRARY_MODULES
 
 # Builtins the compiler gives a meaning to (see anf.py and normalize.py).
 KNOWN_BUILTINS = frozenset({
@@ -41,10 +127,13 @@ class FunctionInfo:
         try:
             self.fdef, self.source, self.filename, self.first_line = quoting.parse_function(fn)
         except (OSError, TypeError) as err:
+            code = getattr(fn, "__code__", None)
             raise TransformError(
                 f"transgrad cannot read the source of {getattr(fn, '__qualname__', fn)!r} "
-                f"({err}); define it in a file (or a notebook cell) so its source is available"
-            ) from None
+                f"({err}): it was made by exec/eval or typed at an interactive prompt",
+                None if code is None else SourceLocation(code.co_filename, code.co_firstlineno),
+                "Hint: define the function with def in a file (or a notebook cell) so that its "
+                "source can be read") from None
         if not isinstance(self.fdef, (gast.FunctionDef, gast.AsyncFunctionDef)):
             self.fdef = _find_def(self.fdef)
         try:
@@ -52,37 +141,63 @@ class FunctionInfo:
         except (OSError, TypeError):
             lines = self.source.splitlines(True)
         self.source_lines = lines
+        if not isinstance(self.fdef, (gast.FunctionDef, gast.AsyncFunctionDef)):
+            from .validate import validate_function
+            validate_function(self.fdef, self.filename, lines)   # a lambda: the fence says so
+            raise TransformError(f"transgrad cannot transform {fn.__qualname__!r}: it is not "
+                                 "written with def", SourceLocation(self.filename, self.first_line),
+                                 "Hint: define a named function with def")
         self.name = fn.__name__
         self.globals = fn.__globals__
         self.module = fn.__module__
-        self.closure = {}
-        if fn.__closure__:
-            for var, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-                try:
-                    self.closure[var] = cell.cell_contents
-                except ValueError:
-                    pass
+        # cells, not their contents: a closure variable may be rebound after this is built
+        self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
         self.params = _parameters(self.fdef)
         self.locals = set(self.params) | _assigned_names(self.fdef)
-        self.defaults = _defaults(fn)
+
+    @property
+    def closure(self):
+        """{free variable: its current value} (empty cells left out)."""
+        out = {}
+        for var, cell in self.cells.items():
+            try:
+                out[var] = cell.cell_contents
+            except ValueError:
+                pass
+        return out
+
+    @property
+    def defaults(self):
+        """{parameter: current default value}, recorded in the guard."""
+        _record(2, self.fn, "__defaults__", self.fn.__defaults__)
+        _record(2, self.fn, "__kwdefaults__", self.fn.__kwdefaults__)
+        return _defaults(self.fn)
 
     # -- lookups ----------------------------------------------------------------------
     def is_local(self, ident):
         return ident in self.locals
 
     def lookup(self, ident):
-        """The value of the non-local name `ident`, or MISSING."""
-        if ident in self.closure:
-            return self.closure[ident]
-        if ident in self.globals:
-            return self.globals[ident]
+        """The value of the non-local name `ident`, or MISSING (recorded in the guard)."""
+        cell = self.cells.get(ident)
+        if cell is not None:
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                value = MISSING
+            _record(1, cell, None, value)
+            return value
+        value = self.globals.get(ident, MISSING)
+        _record(0, self.globals, ident, value)
+        if value is not MISSING:
+            return value
         return getattr(builtins, ident, MISSING)
 
     def scope_of(self, ident):
         """'local', 'closure', 'global', 'builtin' or 'missing'."""
         if ident in self.locals:
             return "local"
-        if ident in self.closure:
+        if ident in self.cells:
             return "closure"
         if ident in self.globals:
             return "global"
@@ -100,7 +215,10 @@ class FunctionInfo:
         for part in reversed(parts):
             if obj is MISSING:
                 return MISSING
-            obj = getattr(obj, part, MISSING)
+            holder = obj
+            obj = getattr(holder, part, MISSING)
+            if not _is_library(holder):
+                _record(2, holder, part, obj)
         return obj
 
     # -- errors -----------------------------------------------------------------------
@@ -130,6 +248,7 @@ _INFO_CACHE = {}
 
 def function_info(fn):
     """The FunctionInfo of `fn`, parsed once per code object and closure."""
+    fn = getattr(fn, "__transgrad_function__", fn)     # tg.compile / tg.grad objects: their function
     key = (fn.__code__, id(fn.__globals__), tuple(id(c) for c in fn.__closure__ or ()))
     info = _INFO_CACHE.get(key)
     if info is None or info.fn is not fn:
@@ -142,12 +261,17 @@ def classify(obj):
     """What the compiler does with a call of `obj` (see the module docstring)."""
     if obj is MISSING:
         return ("unknown", obj)
+    if hasattr(type(obj), "__transgrad_function__"):
+        obj = obj.__transgrad_function__           # tg.compile / tg.grad objects: their function
     try:
         prim = registry.lookup(obj)
     except TypeError:
         prim = None
     if prim is not None:
         return ("primitive", prim)
+    special = _special_kind(obj)
+    if special is not None:
+        return special
     if getattr(obj, "__name__", None) == "stop_gradient" and (
             getattr(obj, "__module__", "") or "").startswith("transgrad"):
         return ("stop", None)
@@ -165,6 +289,20 @@ def classify(obj):
             return ("unknown", obj)
         return ("user", obj)
     return ("unknown", obj)
+
+
+def _special_kind(obj):
+    """`("checkpoint", None)` for `tg.checkpoint` itself, `("checkpoint", wrapper)` for a
+    `tg.checkpoint(fn)` object, `("custom_vjp", wrapper)` for a `tg.custom_vjp` function
+    (transgrad/custom.py marks them with `_transgrad_kind`)."""
+    if isinstance(obj, types.FunctionType):
+        if obj.__dict__.get("_transgrad_kind") == "checkpoint":
+            return ("checkpoint", None)
+        return None
+    kind = getattr(type(obj), "_transgrad_kind", None)
+    if kind in ("checkpoint", "custom_vjp"):
+        return (kind, obj)
+    return None
 
 
 def _find_def(node):

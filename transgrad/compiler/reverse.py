@@ -21,7 +21,7 @@ generated forward/backward pair (`callees.request`), whose tape is an ordinary v
 """
 from .. import registry
 from ..errors import TransformError
-from . import ir, template
+from . import ir, template, userrules
 from . import syntax as S
 from .quoting import gast, copy_tree
 from .saves import place_saves
@@ -98,10 +98,10 @@ class Reverse:
     def forward_item(self, s):
         fwd = self.forward_code(s)
         defs = set(s.defs())
-        if isinstance(s, ir.CallUser) and getattr(s, "_plan", None):
+        if isinstance(s, ir.CallUser) and getattr(s, "_plan", None) and s._plan["tape"]:
             defs.add(s._plan["tape"])
         item = Item(s, fwd, defs)
-        if isinstance(s, (ir.SetIndex, ir.Append)):
+        if isinstance(s, (ir.SetIndex, ir.Append, ir.Pop)):
             item.mutates = {s.base}
         if isinstance(s, ir.If):
             body, orelse = self.forward_block(s.body), self.forward_block(s.orelse)
@@ -151,7 +151,8 @@ class Reverse:
         if isinstance(s, ir.Opaque):
             return [_at(S.assign(s.target, copy_tree(s.expr)), s)]
         if isinstance(s, ir.Stop):
-            return [_at(S.assign(s.target, S.name(s.source)), s)]
+            # kept as a call, so that code transformed again (higher order) stops there too
+            return [_at(S.assign(s.target, S.call(S.dotted("tg.stop_gradient"), [S.name(s.source)])), s)]
         if isinstance(s, ir.Pack):
             display = S.tuple_ if s.kind == "tuple" else S.list_
             return [_at(S.assign(s.target, display([copy_tree(e) for e in s.elts])), s)]
@@ -167,12 +168,16 @@ class Reverse:
             return [_at(S.assign(target, copy_tree(s.value)), s)]
         if isinstance(s, ir.Append):
             return [_at(S.expr_stmt(S.call(S.attr(S.name(s.base), "append"), [copy_tree(s.value)])), s)]
+        if isinstance(s, ir.Pop):
+            return [_at(S.assign(s.target, S.call(S.attr(S.name(s.base), "pop"), [])), s)]
         if isinstance(s, ir.CallUser):
             args = [copy_tree(a) for a in s.args]
             kwargs = {k: copy_tree(v) for k, v in s.kwargs.items()}
             plan = self.call_plan(s)
             if plan is None:
                 return [_at(S.assign(s.target, S.call(copy_tree(s.func_expr), args, kwargs)), s)]
+            if "rule" in plan:      # tg.checkpoint / tg.custom_vjp (userrules.py)
+                return userrules.forward_code(self, s, plan)
             tape = plan["tape"]
             self.primal.add(tape)
             return [_at(S.assign([s.target, tape], S.call(S.name(plan["forward"]), args, kwargs)), s)]
@@ -192,13 +197,14 @@ class Reverse:
             return S.binop(copy_tree(s.args[0]), s.op, copy_tree(s.args[1]))
         keywords = {}
         for name, node in s.statics.items():
-            default = prim.statics.get(name)
+            default = _emitted_default(prim, name)
             if isinstance(node, gast.Constant) and node.value is default and not isinstance(default, bool):
                 continue
             if isinstance(node, gast.Constant) and node.value == default and type(node.value) is type(default):
                 continue
             keywords[name] = copy_tree(node)
-        return S.call(S.dotted(prim.emit), [copy_tree(a) for a in s.args], keywords)
+        func = userrules.prim_callee(self, prim) if prim.user else S.dotted(prim.emit)
+        return S.call(func, [copy_tree(a) for a in s.args], keywords)
 
     def call_plan(self, s):
         """The generated pair a call of a user function uses, or None when no active value
@@ -215,6 +221,9 @@ class Reverse:
         if not active_params:
             s._plan = None
             return None
+        if userrules.is_marked(s):
+            s._plan = userrules.plan(self, s, bound, active_params)
+            return s._plan
         param_avals = tuple((p, self.aval(atom.id) if isinstance(atom, gast.Name) else None)
                             for p, atom in bound)
         fwd, bwd = self.callees.request(s.info, active_params, param_avals)
@@ -345,6 +354,16 @@ class Reverse:
                     self.add(s.value.id, popped, out, zero)
                 else:
                     out.append(S.expr_stmt(popped))
+        elif isinstance(s, ir.Pop):
+            # the adjoint of a pop pushes the popped value's adjoint back (lists' adjoints
+            # are lists of the same length, so positions match)
+            seed = self.seed(s.target, zero)
+            self.kill(s.target, zero)
+            if s.base in self.active and (seed is not None or s.base not in zero):
+                self.materialize(s.base, out, zero)
+                value = seed if seed is not None else self.zeros_of(s.target)
+                out.append(S.expr_stmt(S.call(S.attr(S.name(self.adjoint(s.base)), "append"),
+                                              [value])))
         elif isinstance(s, ir.CallUser):
             self.backward_call(s, out, zero)
         elif isinstance(s, ir.If):
@@ -392,6 +411,8 @@ class Reverse:
         for temp in rule.stmts:
             t = temp.targets[0].id
             names[t] = S.name(self.namer.fresh(t))
+        if prim.user:               # names its rules read from the user's module
+            userrules.rule_names(self, prim, rule, names)
         expr = rule.core if prim.broadcasting and self.same_shape(s.args[i], s.target) else None
         stmts, expr = template.instantiate(rule, names, expr, self.known_shape)
         for node in S.walk([expr] + stmts):
@@ -417,6 +438,8 @@ class Reverse:
         self.kill(s.target, zero)
         if plan is None or seed is None:
             return
+        if "rule" in plan:          # tg.checkpoint / tg.custom_vjp (userrules.py)
+            return userrules.backward_code(self, s, plan, seed, out, zero)
         bound = dict(plan["bound"])
         targets = []
         later = []
@@ -448,7 +471,8 @@ class Reverse:
             self.materialize(var, body.end, zb)
         for var in sorted(zo - zb):
             self.materialize(var, orelse.end, zo)
-        zero.intersection_update(zb & zo)
+        zero.clear()             # after the if: zero where both branches leave it zero
+        zero.update(zb & zo)     # (a variable both branches assign is zero before the if)
         s = item.stmt
         if body.has_backward() or orelse.has_backward():
             item.header_reads = {s.test}
@@ -632,6 +656,34 @@ class Reverse:
 
 # kinds whose adjoints are containers (or may be): accumulated leaf by leaf
 _TREE_KINDS = frozenset({"list", "tuple", "dict", "unknown"})
+
+
+_NO_DEFAULT = object()
+_EMITTED_DEFAULTS = {}
+
+
+def _emitted_default(prim, name):
+    """The default of static `name` in the function generated code calls (`prim.emit`): a
+    static may be left out only when that function has the same default (np.reshape has
+    none, though the template says shape=-1)."""
+    key = (prim.name, name)
+    if key not in _EMITTED_DEFAULTS:
+        default = prim.statics.get(name)
+        root, _, rest = prim.emit.partition(".")
+        if root == "np" and not prim.user:
+            import inspect
+            import numpy as np
+            obj = np
+            for part in rest.split("."):
+                obj = getattr(obj, part, None)
+            try:
+                param = inspect.signature(obj).parameters.get(name)
+                if param is None or param.default is param.empty:
+                    default = _NO_DEFAULT      # required there: always pass it
+            except (TypeError, ValueError):
+                pass      # a ufunc: no signature, keep the template's default
+        _EMITTED_DEFAULTS[key] = default
+    return _EMITTED_DEFAULTS[key]
 
 
 def _cheap(s):

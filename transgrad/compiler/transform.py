@@ -23,13 +23,14 @@ import numpy as np
 from .. import helpers as _helpers
 from .. import registry
 from ..errors import TransformError
-from . import activity, anf, avals as A, ir, normalize, optimize
+from . import activity, anf, avals as A, higher, ir, normalize, optimize
 from . import runtime as _runtime
 from . import syntax as S
 from .codegen import Function, compile_module, render_module
 from .names import Namer
 from .quoting import gast, copy_tree
-from .resolve import MISSING, classify, function_info
+from .resolve import MISSING, classify, function_info, recording
+from .forward import Forward, tangent_name
 from .reverse import Reverse
 from .validate import validate_function
 
@@ -68,11 +69,14 @@ class Module:
         self.queue = []
         self.specialisations = {}
         self.helpers = set()
+        self.jvp_functions = {}
+        self.jvp_queue = []
 
     # -- entry points -------------------------------------------------------------------
     def gradient(self, fn, wrt_positions, with_value, has_aux, arg_avals, scalar_check=True):
         """The function computing f's gradient for `wrt_positions` (and value, aux)."""
         info = function_info(fn)
+        validate_function(info.fdef, info.filename, info.source_lines)  # (*args first)
         params = info.params
         wrt = [params[i] for i in wrt_positions]
         prep = self.prepare(info, self.param_avals(info, arg_avals), has_aux)
@@ -87,13 +91,49 @@ class Module:
     def pair(self, fn, wrt_positions, arg_avals, has_aux=False):
         """(forward name, backward name) of the vjp pair of fn."""
         info = function_info(fn)
+        validate_function(info.fdef, info.filename, info.source_lines)  # (*args first)
         avals = self.param_avals(info, arg_avals)
         active = tuple(info.params[i] for i in wrt_positions)
         names = self.request(info, active, tuple(avals.items()), has_aux=has_aux)
         self.drain()
         return names
 
+    def jvp(self, fn, active_positions, arg_avals):
+        """(name, tangent parameter names) of the forward-mode function of fn."""
+        info = function_info(fn)
+        avals = self.param_avals(info, arg_avals)
+        active = tuple(info.params[i] for i in active_positions)
+        entry = self.request_jvp(info, active, tuple(avals.items()))
+        self.drain()
+        return entry
+
     # -- callees ------------------------------------------------------------------------
+    def request_jvp(self, info, active_params, param_avals):
+        """(name, tangent parameter names) of `info`'s forward-mode function for tangents of
+        `active_params` (generated later, from the queue)."""
+        param_avals = tuple(param_avals)
+        info = higher.respecialise(info, param_avals)
+        key = (info.fn.__code__, id(info.fn), active_params, param_avals)
+        hit = self.jvp_functions.get(key)
+        if hit is not None:
+            return hit
+        count = self.specialisations.get(("jvp", info.fn.__code__), 0)
+        if count >= _MAX_SPECIALISATIONS:
+            param_avals = tuple((p, None if av is None else A.AVal(av.kind, dtype=av.dtype))
+                                for p, av in param_avals)
+            key = (info.fn.__code__, id(info.fn), active_params, param_avals)
+            hit = self.jvp_functions.get(key)
+            if hit is not None:
+                return hit
+        self.specialisations[("jvp", info.fn.__code__)] = count + 1
+        name = self.module_names.fresh(f"{info.name}_jvp")
+        taken = {n.id for n in S.walk(info.fdef) if isinstance(n, gast.Name)} | set(info.params)
+        namer = Namer(taken)
+        entry = (name, tuple(namer.fresh(tangent_name(p)) for p in active_params))
+        self.jvp_functions[key] = entry
+        self.jvp_queue.append((info, active_params, param_avals, entry))
+        return entry
+
     def bind(self, call):
         """[(parameter, atom)] of a user-function call, as Python binds it."""
         import inspect
@@ -107,6 +147,7 @@ class Module:
 
     def request(self, info, active_params, param_avals, has_aux=False):
         param_avals = tuple(param_avals)
+        info = higher.respecialise(info, param_avals)
         key = (info.fn.__code__, id(info.fn), active_params, param_avals, has_aux)
         hit = self.pairs.get(key)
         if hit is not None:
@@ -128,7 +169,12 @@ class Module:
         return names
 
     def drain(self):
-        while self.queue:
+        while self.queue or self.jvp_queue:
+            if self.jvp_queue:
+                info, active_params, param_avals, entry = self.jvp_queue.pop(0)
+                prep = self.prepare(info, self.callee_avals(info, param_avals), False)
+                self.functions.append(self.build_jvp(prep, active_params, entry))
+                continue
             info, active_params, param_avals, names, has_aux = self.queue.pop(0)
             avals = {p: (av if av is not None else A.UNKNOWN) for p, av in param_avals}
             for p in info.params:
@@ -136,6 +182,13 @@ class Module:
                     avals[p] = A.from_value(info.defaults[p]) if p in info.defaults else A.UNKNOWN
             prep = self.prepare(info, avals, has_aux)
             self.functions += self.build_pair(prep, list(active_params), names)
+
+    def callee_avals(self, info, param_avals):
+        avals = {p: (av if av is not None else A.UNKNOWN) for p, av in param_avals}
+        for p in info.params:
+            if p not in avals:
+                avals[p] = A.from_value(info.defaults[p]) if p in info.defaults else A.UNKNOWN
+        return avals
 
     # -- passes -------------------------------------------------------------------------
     def param_avals(self, info, arg_avals):
@@ -167,9 +220,16 @@ class Module:
         if has_aux:
             out_atom, aux_atom = self.split_aux(block, ret, namer, scope)
         avals = A.infer(block, param_avals, scope)
+        if has_aux and isinstance(ret.value, gast.Name) and avals.get(ret.value.id) is not None \
+                and avals[ret.value.id].kind not in ("tuple", "list", "unknown"):
+            raise scope.error(ret.at, "has_aux=True needs the function to return a pair "
+                                      f"(output, aux), but it returns a {avals[ret.value.id].kind}",
+                              "Hint: return (loss, aux), or drop has_aux=True")
         block = _lower_reads(block, avals, scope, namer)
         avals = A.infer(block, param_avals, scope)
-        return Prepared(scope, namer, block, out_atom, aux_atom, avals, param_avals)
+        prepared = Prepared(scope, namer, block, out_atom, aux_atom, avals, param_avals)
+        prepared.ret_at = ret.at       # errors about the output point at the return
+        return prepared
 
     def split_aux(self, block, ret, namer, info):
         value = ret.value
@@ -191,7 +251,7 @@ class Module:
         return block, active
 
     def reverse_pass(self, prep, wrt, block, active):
-        mutated = {s.base for s in ir.walk_blocks(block) if isinstance(s, (ir.SetIndex, ir.Append))}
+        mutated = {s.base for s in ir.walk_blocks(block) if isinstance(s, (ir.SetIndex, ir.Append, ir.Pop))}
         rev = Reverse(prep.info, prep.namer, prep.avals, active, self, mutated)
         top = rev.forward_block(block)
         rev.primal |= set(prep.info.params)
@@ -239,7 +299,9 @@ class Module:
         if with_value:
             value = S.name(value_name) if not has_aux else S.tuple_([S.name(value_name), S.name(aux_name)])
             result = S.tuple_([value, result])
-        body.append(gast.Return(value=result))
+        ret_stmt = gast.Return(value=result)
+        ret_stmt._tg_line = getattr(getattr(prep, "ret_at", None), "lineno", None)  # for errors
+        body.append(ret_stmt)
         generated = _generated_predicate(info)
         optimize.optimize(body, generated, keep)
         return Function(name, _params_text(info, self), body, info,
@@ -256,18 +318,24 @@ class Module:
     def scalar_check(self, prep, out_av, info):
         if out_av is not None and out_av.kind in ("float", "int", "bool"):
             return []
+        if out_av is not None and out_av.kind in ("none", "str"):
+            what = "None (no return statement reached)" if out_av.kind == "none" else "a string"
+            raise TransformError(
+                f"tg.grad({info.name}) needs {info.name} to return a scalar, but it returns "
+                f"{what}", info.location(getattr(prep, "ret_at", info.fdef)),
+                "Hint: return the value to differentiate, e.g. return np.sum(...)")
         if out_av is not None and out_av.kind == "array" and out_av.shape == ():
             return []
         if out_av is not None and out_av.shape not in (None, ()):
             raise TransformError(
                 f"tg.grad({info.name}) needs {info.name} to return a scalar, but it returns an "
                 f"array of shape {out_av.shape}; use tg.vjp for a vector-Jacobian product, or "
-                f"reduce the output (e.g. np.sum)", info.location(info.fdef))
+                f"reduce the output (e.g. np.sum)", info.location(getattr(prep, "ret_at", info.fdef)))
         if out_av is not None and out_av.kind in ("list", "tuple", "dict"):
             raise TransformError(
                 f"tg.grad({info.name}) needs {info.name} to return a scalar, but it returns a "
                 f"{out_av.kind}; pass has_aux=True if the other values are auxiliary outputs",
-                info.location(info.fdef))
+                info.location(getattr(prep, "ret_at", info.fdef)))
         msg = gast.JoinedStr(values=[
             gast.Constant(value=f"tg.grad({info.name}) needs a scalar output; {info.name} returned "
                                 f"shape ", kind=None),
@@ -314,6 +382,35 @@ class Module:
         bwd_fn = Function(names[1], f"{tape_name}, {seed_name}", bwd_body, info,
                           doc=f"Backward pass of {info.name}: cotangents of {', '.join(wrt)}.")
         return [fwd_fn, bwd_fn]
+
+    def build_jvp(self, prep, active_params, entry):
+        """The forward-mode function `name(params..., *, dp...)` -> (result, tangent)."""
+        name, tangent_params = entry
+        clash = set(tangent_params) & prep.namer.taken
+        if clash:
+            raise TransformError(f"internal: tangent parameter names {sorted(clash)} are taken")
+        prep.namer.reserve(tangent_params)
+        block, active = self.analyse(prep, list(active_params))
+        fwd = Forward(prep.info, prep.namer, prep.avals, active, self,
+                      tangents=dict(zip(active_params, tangent_params)))
+        state = {p: "live" for p in active_params if p in active}
+        body = fwd.block(block, state)
+        out = prep.out
+        tangent = fwd.live(out, state)
+        if tangent is None:
+            tangent = fwd.zero_value(out) if isinstance(out, gast.Name) else (
+                S.const(0.0) if isinstance(out.value, float) else S.const(None))
+        body.append(gast.Return(value=S.tuple_([copy_tree(out), tangent])))
+        optimize.optimize(body, _generated_predicate(prep.info), set())
+        self.helpers |= fwd.helpers_used
+        info = prep.info
+        params = _params_text(info, self)
+        extra = ", ".join(tangent_params)
+        if extra:
+            params += (", " if info.fdef.args.kwonlyargs else ", *, ") + extra
+        return Function(name, params, body, info,
+                        doc=f"{info.name} and its tangent (forward mode) for tangents of "
+                            f"{', '.join(active_params) or 'nothing'} (generated by transgrad).")
 
     # -- the module text ----------------------------------------------------------------
     def finish(self, label):
@@ -507,7 +604,8 @@ def _lower_reads(block, avals, info, namer):
                 base = avals.get(s.base)
                 if base is None and not info.is_local(s.base):
                     base = A.from_value(info.lookup(s.base))
-                if not _container(base) and getitem is not None:
+                text_key = isinstance(s.index, gast.Constant) and isinstance(s.index.value, str)
+                if not _container(base) and getitem is not None and not text_key:
                     prim = _prim_of(getitem, s.target, {"x": S.name(s.base), "index": _index_value(s.index)})
                     prim.index_syntax = s.index
                     out.append(prim.located(s.at))
@@ -587,7 +685,7 @@ def _aliased_mutations(block):
         order += 1
         if isinstance(s, ir.Copy) and not s.fresh:
             events.append((order, "copy", s, loops))
-        elif isinstance(s, (ir.SetIndex, ir.Append)):
+        elif isinstance(s, (ir.SetIndex, ir.Append, ir.Pop)):
             events.append((order, "mutate", s, loops))
         elif s.compound:
             inner = loops + ((id(s),) if isinstance(s, (ir.For, ir.While)) else ())
@@ -636,7 +734,10 @@ def generate(fn, *, kind, wrt_positions, arg_avals, has_aux=False, label=None, s
     collecting = gc.isenabled()
     gc.disable()       # compiling allocates many small trees; collect once, afterwards
     try:
-        return _generate(fn, kind, wrt_positions, arg_avals, has_aux, label, scalar_check)
+        with recording() as guard:   # the scope values the module bakes in (resolve.Guard)
+            result = _generate(fn, kind, wrt_positions, arg_avals, has_aux, label, scalar_check)
+        result["guard"] = guard
+        return result
     finally:
         if collecting:
             gc.enable()
@@ -647,12 +748,16 @@ def _generate(fn, kind, wrt_positions, arg_avals, has_aux, label, scalar_check):
     if kind == "vjp":
         fwd, bwd = module.pair(fn, wrt_positions, arg_avals, has_aux)
         entry = (fwd, bwd)
+    elif kind == "jvp":
+        entry = module.jvp(fn, wrt_positions, arg_avals)
     else:
         entry = module.gradient(fn, wrt_positions, kind == "value_and_grad", has_aux, arg_avals,
                                 scalar_check)
     source, namespace, line_map, filename = module.finish(label or f"{kind} of {fn.__name__}")
     if kind == "vjp":
         fns = (namespace[entry[0]], namespace[entry[1]])
+    elif kind == "jvp":
+        fns = (namespace[entry[0]], entry[1])
     else:
         fns = namespace[entry]
     return {"fn": fns, "source": source, "line_map": line_map, "filename": filename}

@@ -14,7 +14,7 @@ from ..registry import primitive, route_helper
 @primitive(helpers.unbroadcast, linear=True, grad_fn="SumBackward1")
 def unbroadcast(out, grad, shape):
     """out = grad summed down to shape"""
-    d[grad] = np.broadcast_to(d[out], np.shape(grad))
+    d[grad] = rebroadcast(d[out], np.shape(grad))
 
 
 @primitive(helpers.rebroadcast, linear=True, grad_fn="ExpandBackward0")

@@ -1,0 +1,364 @@
+"""Forward mode and whole derivative matrices: `tg.jvp`, `tg.jacobian`, `tg.hessian`.
+
+- `tg.jvp(f, primals, tangents)` runs the forward-mode function generated for f
+  (`forward.py`): one pass computing f's result and its directional derivative, no tape.
+- `tg.jacobian(f, argnums, mode)` builds the Jacobian (shape `out.shape + in.shape`, JAX's
+  convention) column by column in forward mode (one jvp per input basis vector) or row by
+  row in reverse mode (one forward pass, then one backward pass per output element, each
+  on a fresh copy of the tape). The generated code takes one seed at a time: rules such as
+  `np.sum(t)` or `unbroadcast(g, shape)` would mix a batch axis into the data, so the
+  seeds are not batched; the loop calls the same compiled function, never recompiles.
+- `tg.hessian(f, argnums)` is forward over reverse: the Jacobian, in forward mode, of
+  `tg.grad(f)`: each column is a Hessian-vector product computed by the forward-mode
+  transform of f's generated gradient code.
+
+Each generated function is cached per (code object, closure, positions, signature), as
+`tg.grad` caches gradients.
+"""
+import copy
+import weakref
+
+import numpy as np
+
+from ..errors import TransgradError
+from . import avals as A
+from . import runtime
+from .higher import source_function
+from .transform import generate
+
+__all__ = ["jvp", "jacobian", "hessian", "forward_source", "JacobianFunction"]
+
+_CACHE = {}
+
+
+# -- compiled forward-mode functions ------------------------------------------------------
+
+class _ForwardCompiled:
+    __slots__ = ("fn", "tangent_params", "source", "line_map", "filename")
+
+    def __init__(self, result):
+        self.fn, self.tangent_params = result["fn"]
+        self.source, self.line_map = result["source"], result["line_map"]
+        self.filename = result["filename"]
+
+
+def _closure_key(fn):
+    out = []
+    for cell in fn.__closure__ or ():
+        try:
+            out.append(id(cell.cell_contents))
+        except ValueError:
+            out.append(None)
+    return tuple(out)
+
+
+def _arg_avals(fn, args):
+    import inspect
+    try:
+        bound = inspect.signature(fn).bind(*args)
+    except TypeError as err:
+        raise TransgradError(f"{getattr(fn, '__name__', fn)}: {err}") from None
+    return {name: A.from_value(v) for name, v in bound.arguments.items()}
+
+
+def _forward_compiled(fn, args, positions):
+    """The compiled forward-mode function of fn for args' signature, tangents at positions."""
+    target = source_function(fn, args)
+    if not hasattr(target, "__code__"):
+        raise TransgradError(f"tg.jvp needs a Python function written with def, not "
+                             f"{type(fn).__name__}")
+    key = (target.__code__, _closure_key(target), id(target.__globals__), positions,
+           tuple(map(A.signature_of, args)))
+    compiled = _CACHE.get(key)
+    if compiled is None:
+        result = generate(target, kind="jvp", wrt_positions=positions,
+                          arg_avals=_arg_avals(target, args),
+                          label=f"jvp of {getattr(target, '__name__', 'f')}")
+        compiled = _ForwardCompiled(result)
+        _CACHE[key] = compiled
+    try:
+        _LAST.setdefault(fn, {})[positions] = compiled
+    except TypeError:       # not weakly referenceable: no `tg.source` memory
+        pass
+    return compiled
+
+
+# the last specialisation run per function and tangent positions, for `tg.source`
+_LAST = weakref.WeakKeyDictionary()
+
+
+def forward_source(fn, argnums=None):
+    """The forward-mode source of fn, tangents for `argnums` (default: every positional
+    parameter): of the last specialisation `tg.jvp` ran, else a generic (shape-agnostic)
+    one."""
+    import inspect
+    target = source_function(fn)
+    params = [p for p in inspect.signature(target).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if argnums is None:
+        positions = tuple(range(len(params)))
+    else:
+        positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    try:
+        last = _LAST.get(fn, {})
+    except TypeError:
+        last = {}
+    hit = last.get(positions) or (last[max(last)] if argnums is None and last else None)
+    if hit is not None:
+        return hit.source
+    return generate(target, kind="jvp", wrt_positions=positions, arg_avals=None,
+                    label=f"jvp of {target.__name__}")["source"]
+
+
+def _is_float_tree(v):
+    if isinstance(v, bool) or isinstance(v, (int, np.integer)):
+        return False
+    if isinstance(v, (float, np.floating)):
+        return True
+    if isinstance(v, np.ndarray):
+        return np.issubdtype(v.dtype, np.inexact)
+    if isinstance(v, (list, tuple)):
+        return bool(v) and all(_is_float_tree(e) for e in v)
+    if isinstance(v, dict):
+        return bool(v) and all(_is_float_tree(e) for e in v.values())
+    return False
+
+
+def _check_tangent(t, x, fname, where):
+    if isinstance(x, (list, tuple)):
+        if not isinstance(t, (list, tuple)) or len(t) != len(x):
+            raise TransgradError(f"the tangent of {where} of {fname} must be a "
+                                 f"{type(x).__name__} of {len(x)}, like the primal")
+        return [_check_tangent(a, b, fname, f"{where}[{i}]") for i, (a, b) in enumerate(zip(t, x))]
+    if isinstance(x, dict):
+        if not isinstance(t, dict) or set(t) != set(x):
+            raise TransgradError(f"the tangent of {where} of {fname} must be a dict with the "
+                                 f"primal's keys")
+        return {k: _check_tangent(t[k], x[k], fname, f"{where}[{k!r}]") for k in x}
+    if np.shape(t) != np.shape(x):
+        raise TransgradError(f"the tangent of {where} of {fname} has shape {np.shape(t)}, but "
+                             f"the primal has shape {np.shape(x)}")
+    if isinstance(t, np.ndarray):
+        return t.astype(np.result_type(t.dtype, np.float64), copy=True)
+    return float(t) if isinstance(t, (int, np.integer)) and not isinstance(t, bool) else t
+
+
+def _run_forward(fn, primals, tangents_at):
+    """(out, tangent of out) with {position: tangent}; the other arguments are constants."""
+    positions = tuple(sorted(tangents_at))
+    compiled = _forward_compiled(fn, primals, positions)
+    kwargs = dict(zip(compiled.tangent_params, (tangents_at[p] for p in positions)))
+    try:
+        out, tangent = compiled.fn(*primals, **kwargs)
+    except TransgradError:
+        raise
+    except Exception as err:  # noqa: BLE001 - re-raised with the user's line, chained
+        from .api import _located
+        raise _located(err, compiled, fn) from err
+    return out, runtime.structured(tangent, out) if isinstance(out, (list, tuple, dict)) else tangent
+
+
+def jvp(fn, primals, tangents):
+    """`(fn(*primals), J @ tangents)`: forward mode, generated ahead of time from fn's source.
+
+    primals and tangents are tuples of the same length; each tangent has its primal's
+    structure and shapes. Arguments that are not floating point (ints, bools) are constants
+    of the function; their tangents are ignored."""
+    fname = getattr(fn, "__name__", "f")
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TransgradError("tg.jvp(f, primals, tangents) takes the primals and the tangents "
+                             "as tuples, e.g. tg.jvp(f, (x,), (v,))")
+    if len(primals) != len(tangents):
+        raise TransgradError(f"tg.jvp got {len(primals)} primals but {len(tangents)} tangents")
+    tangents_at = {}
+    for i, (x, t) in enumerate(zip(primals, tangents)):
+        if _is_float_tree(x):
+            tangents_at[i] = _check_tangent(t, x, fname, f"argument {i}")
+    return _run_forward(fn, tuple(primals), tangents_at)
+
+
+# -- Jacobians and Hessians -----------------------------------------------------------------
+
+def _basis(x):
+    """The unit tangents of a float or array argument, in C order."""
+    if isinstance(x, np.ndarray):
+        flat = np.zeros(x.size, dtype=np.result_type(x.dtype, np.float64))
+        for k in range(x.size):
+            flat[k] = 1.0
+            yield flat.reshape(x.shape).copy()
+            flat[k] = 0.0
+    else:
+        yield 1.0
+
+
+def _shape(v):
+    return np.shape(v)
+
+
+def _copy_tape(value):
+    """A copy of a vjp tape whose lists (stacks the backward pass pops) are fresh."""
+    if isinstance(value, list):
+        return [_copy_tape(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy_tape(v) for v in value)
+    return value
+
+
+class JacobianFunction:
+    """What `tg.jacobian(f)` returns: call it like f."""
+
+    def __init__(self, fn, argnums, mode, name="jacobian"):
+        if mode not in ("reverse", "forward"):
+            raise TransgradError(f"mode={mode!r}: tg.{name} computes Jacobians in mode "
+                                 f"'reverse' or 'forward'")
+        if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple, list)):
+            raise TransgradError(f"argnums must be an int or a tuple of ints, not {argnums!r}")
+        self.fn, self.argnums, self.mode, self.name = fn, argnums, mode, name
+        self.__name__ = f"{name}_{getattr(fn, '__name__', 'f')}"
+        self.__wrapped__ = fn
+
+    def _positions(self, args):
+        nums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
+        out = []
+        for n in nums:
+            if not -len(args) <= n < len(args):
+                raise TransgradError(f"argnums={self.argnums!r} is out of range for "
+                                     f"{len(args)} arguments")
+            n %= len(args)
+            x = args[n]
+            if not (isinstance(x, (float, np.floating)) or (
+                    isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.inexact))):
+                raise TransgradError(
+                    f"tg.{self.name} differentiates floats and floating-point arrays; argument "
+                    f"{n} of {getattr(self.fn, '__name__', 'f')} is a {type(x).__name__}")
+            out.append(n)
+        return out
+
+    def __call__(self, *args):
+        positions = self._positions(args)
+        if self.mode == "forward":
+            blocks = [self._forward(args, p) for p in positions]
+        else:
+            blocks = self._reverse(args, positions)
+        return blocks[0] if isinstance(self.argnums, int) else tuple(blocks)
+
+    def _forward(self, args, p):
+        """Columns: one forward-mode pass per basis vector of argument p."""
+        columns, out = [], None
+        for e in _basis(args[p]):
+            out, t = _run_forward(self.fn, args, {p: e})
+            columns.append(_as_output_array(t, out))
+        if isinstance(out, (tuple, list)):
+            return tuple(_assemble(np.stack([c[i] for c in columns], axis=-1), o, args[p])
+                         for i, o in enumerate(out))
+        return _assemble(np.stack(columns, axis=-1), out, args[p])
+
+    def _reverse(self, args, positions):
+        """Rows: one forward pass, then one backward pass per output element."""
+        target = source_function(self.fn, args)
+        compiled = _vjp_compiled(target, args, tuple(positions))
+        forward, backward = compiled["fn"]
+        out, tape = forward(*args)
+        if isinstance(out, (tuple, list, dict)):
+            raise TransgradError(f"tg.jacobian(mode='reverse') needs {self.fn.__name__} to return "
+                                 f"one array or float; use mode='forward' for several outputs")
+        rows = [[] for _ in positions]
+        for seed in _basis(np.asarray(out, dtype=float) if np.ndim(out) else float(out)):
+            grads = backward(_copy_tape(tape), seed)
+            for j, g in enumerate(grads):
+                rows[j].append(np.reshape(np.asarray(g, dtype=float), -1))
+        blocks = []
+        for j, p in enumerate(positions):
+            flat = np.stack(rows[j], axis=0)            # (out.size, in.size)
+            blocks.append(flat.reshape(np.shape(out) + np.shape(args[p])))
+        return blocks
+
+
+def _as_output_array(t, out):
+    if isinstance(out, (tuple, list)):
+        return [np.asarray(ti, dtype=float) * np.ones(np.shape(o)) for ti, o in zip(t, out)]
+    return np.asarray(t, dtype=float) * np.ones(np.shape(out))
+
+
+def _assemble(stacked, out, x):
+    """(out.shape + (x.size,)) columns -> out.shape + x.shape."""
+    return stacked.reshape(np.shape(out) + np.shape(x))
+
+
+_VJP_CACHE = {}
+
+
+def _vjp_compiled(fn, args, positions):
+    key = (fn.__code__, _closure_key(fn), id(fn.__globals__), positions,
+           tuple(map(A.signature_of, args)))
+    hit = _VJP_CACHE.get(key)
+    if hit is None:
+        hit = generate(fn, kind="vjp", wrt_positions=positions, arg_avals=_arg_avals(fn, args),
+                       label=f"vjp of {fn.__name__}")
+        _VJP_CACHE[key] = hit
+    return hit
+
+
+def jacobian(fn, argnums=0, mode="reverse"):
+    """The Jacobian of fn with respect to argument(s) argnums, shaped `out.shape + in.shape`:
+    by reverse mode (a backward pass per output element) or forward mode (a forward pass
+    per input element)."""
+    return JacobianFunction(fn, argnums, mode)
+
+
+def hessian(fn, argnums=0):
+    """The Hessian of a scalar fn: forward mode over fn's generated gradient (each column a
+    Hessian-vector product), shaped `in.shape + in.shape`."""
+    from .api import grad
+    return JacobianFunction(grad(fn, argnums), argnums, "forward", name="hessian")
+
+
+def _deepcopy(value):
+    return copy.deepcopy(value)
+
+
+# -- tg.jvp called inside a function being transformed (reverse over forward) --------------
+
+def _expand_jvp_call(anf, e, out, s, target):
+    """ANF of `tg.jvp(f, (x, ...), (t, ...))` in transformed code: a call of f's generated
+    forward-mode function, which returns the pair (f(x, ...), tangent) as tg.jvp does."""
+    from . import ir
+    from . import syntax as S
+    from .quoting import gast
+    from .resolve import function_info
+    usage = "write it as tg.jvp(f, (x, ...), (t, ...)) with f a module-level function"
+    if len(e.args) != 3 or e.keywords:
+        raise anf.error(e, "tg.jvp takes three arguments here: the function, a tuple of "
+                           "primals and a tuple of tangents", f"Hint: {usage}")
+    fexpr, primals, tangents = e.args
+    fn = anf.info.value_of(fexpr)
+    if fn is None or not callable(fn) or isinstance(fexpr, gast.Name) and anf.info.is_local(fexpr.id):
+        raise anf.error(fexpr, "the function passed to tg.jvp must be a module-level function "
+                               "(or a tg.grad object) that transgrad can read", f"Hint: {usage}")
+    if not (isinstance(primals, (gast.Tuple, gast.List)) and isinstance(tangents, (gast.Tuple, gast.List))
+            and len(primals.elts) == len(tangents.elts)):
+        raise anf.error(e, "tg.jvp's primals and tangents must be tuple displays of the same "
+                           "length here", f"Hint: {usage}")
+    target_fn = source_function(fn)
+    result = generate(target_fn, kind="jvp", wrt_positions=tuple(range(len(primals.elts))),
+                      arg_avals=None, label=f"jvp of {target_fn.__name__}")
+    generated, tangent_params = result["fn"]
+    name = anf.namer.fresh(f"{target_fn.__name__}_jvp")
+    import types
+    anf.info.cells = dict(anf.info.cells)      # this copy of the scope only
+    anf.info.cells[name] = types.CellType(generated)
+    args = [anf.expr(a, out, s) for a in primals.elts]
+    kwargs = {tp: anf.expr(t, out, s) for tp, t in zip(tangent_params, tangents.elts)}
+    var = anf.fresh(f"{target_fn.__name__}_jvp", target)
+    call = ir.CallUser(var, function_info(generated), args, kwargs, S.name(name))
+    call.out_aval = A.AVal("tuple", elts=(A.UNKNOWN, A.UNKNOWN))
+    anf.emit(out, call, s)
+    return S.name(var)
+
+
+def _register():
+    from .higher import register_inline
+    register_inline(jvp, _expand_jvp_call)
+
+
+_register()
