@@ -28,7 +28,7 @@ from . import runtime as _runtime
 from . import syntax as S
 from .codegen import Function, compile_module, render_module
 from .names import Namer
-from .quoting import gast, copy_tree
+from .quoting import gast, copy_tree, parse_expr
 from .resolve import MISSING, classify, function_info, recording
 from .forward import Forward, tangent_name
 from .reverse import Reverse
@@ -290,7 +290,7 @@ class Module:
         if scalar_check:
             body += self.scalar_check(prep, out_av, info)
         if out is not None:
-            body.append(S.assign(rev.adjoint(out), S.const(1.0)))
+            body.append(S.assign(rev.adjoint(out), _unit_seed(out_av)))
         body += bwd
         grads = [self.structured(rev, prep, p) for p in wrt]
         result = grads[0] if single else S.tuple_(grads)
@@ -480,6 +480,15 @@ class Module:
         if not hasattr(self, "_injected"):
             self._injected = {}
         self._injected[name] = value
+
+
+def _unit_seed(out_av):
+    """The cotangent 1 of a scalar output, in the output's dtype: a bare `1.0` would promote a
+    float32 computation's whole backward pass (and its gradients) to float64."""
+    dtype = getattr(out_av, "dtype", None)
+    if dtype is not None and dtype != np.float64 and np.issubdtype(dtype, np.floating):
+        return parse_expr(f"np.{np.dtype(dtype).name}(1.0)")
+    return S.const(1.0)
 
 
 def _lazy_tg():
@@ -729,8 +738,9 @@ def _index_value(index):
 
 
 def generate(fn, *, kind, wrt_positions, arg_avals, has_aux=False, label=None, scalar_check=True):
-    """Generate and compile. kind: 'grad', 'value_and_grad' or 'vjp'. Returns a dict with the
-    entry point(s), source, line map and file name."""
+    """Generate and compile. kind: 'grad', 'value_and_grad', 'vjp' or 'jvp' (forward mode:
+    the entry is (function, tangent parameter names)). Returns a dict with the entry
+    point(s), source, line map and file name."""
     collecting = gc.isenabled()
     gc.disable()       # compiling allocates many small trees; collect once, afterwards
     try:
