@@ -24,7 +24,7 @@ def unbroadcast(g, shape):
     shapes already agree, which is the common case and costs one comparison)."""
     gshape = _shape(g)
     if gshape == shape:
-        return g
+        return g[()] if shape == () and type(g) is np.ndarray else g
     extra = len(gshape) - len(shape)
     axes = tuple(range(extra)) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and gshape[i + extra] != 1)
@@ -32,7 +32,9 @@ def unbroadcast(g, shape):
         g = np.sum(g, axis=axes, keepdims=True)
     if extra or _shape(g) != shape:
         g = np.reshape(g, shape)
-    return g
+    # a scalar cotangent is returned as a NumPy scalar, never a 0-d array: generated code
+    # accumulates scalar adjoints with `+=`, which would change a shared 0-d array in place
+    return g[()] if shape == () and type(g) is np.ndarray else g
 
 
 def rebroadcast(t, shape):
@@ -54,7 +56,9 @@ def normalize_axis(axis, ndim):
 def unreduce(g, shape, axis=None, keepdims=False):
     """Broadcast the cotangent of a reduction over `axis` back to the input's `shape`."""
     if shape == () and _shape(g) == ():
-        return g    # not a read-only 0-d view: generated code may accumulate with `+=`
+        # not a read-only 0-d view, nor a shared 0-d array: generated code may accumulate
+        # scalar adjoints with `+=`
+        return g[()] if type(g) is np.ndarray else g
     if not keepdims and shape != _shape(g):
         axes = normalize_axis(axis, len(shape))
         g = np.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))

@@ -70,6 +70,7 @@ __all__ = [
     "get",
     "add_spelling",
     "bind",
+    "has_binder",
     "all_primitives",
     "public_functions",
     "set_tensor_dispatch",
@@ -266,6 +267,11 @@ def bind(fn, args, kwargs):
     if binder is not None:
         return binder(args, kwargs)
     return lookup(fn).bind(args, kwargs)
+
+
+def has_binder(fn):
+    """Whether the spelling `fn` maps its arguments with a binder of its own (add_spelling)."""
+    return id(fn) in _BINDERS
 
 
 def lookup(fn):

@@ -66,8 +66,7 @@ def linear_mse(x, w, b, t):
 
 
 def logistic(x, w, t):
-    # weight=/pos_weight= spelled out: the compiler binds F.binary_cross_entropy_with_logits
-    # against the primitive's signature, where they have no default (see test_behaviour.py)
+    # weight=/pos_weight= spelled out (left out in optional_arguments below)
     return F.binary_cross_entropy_with_logits(x @ w, t, weight=None, pos_weight=None)
 
 
@@ -76,8 +75,7 @@ def bce_sigmoid(x, t):
 
 
 def classifier(x, w, labels):
-    # F.cross_entropy is F.nll_loss of F.log_softmax; the compiler cannot read the composite
-    # yet (its source holds a `raise`, see test_compiler_gaps.py)
+    # F.cross_entropy is F.nll_loss of F.log_softmax (F.cross_entropy itself: optional_arguments)
     return F.nll_loss(F.log_softmax(x @ w, dim=1), labels, weight=None)
 
 
@@ -100,7 +98,7 @@ def mse_sum(x, y):
 # -- shapes, indexing, joins ----------------------------------------------------------------------
 
 def where_select(x, y):
-    # a mask product: the compiler does not resolve tg.where yet (test_compiler_gaps.py)
+    # a mask product (tg.where itself: where_cat)
     return ((x > 0) * x + (x <= 0) * y * y).sum()
 
 
@@ -142,6 +140,45 @@ def products(x):
 
 def log_sum_exp(x):
     return tg.logsumexp(x, dim=1).sum()
+
+
+# -- spellings whose NumPy and PyTorch meanings differ (compiler/methods.py) ---------------------
+
+def torch_transpose(x, y):
+    return (x.transpose(0, 1) @ y).sum() + x.t().mm(y).mean() + (x.mT @ y).pow(2).mean()
+
+
+def optional_arguments(x, w, t, labels):
+    # F. losses with their optional arguments left out; F.cross_entropy (a composite)
+    h = x @ w
+    return (F.binary_cross_entropy_with_logits(h[:, 0], t) + F.binary_cross_entropy(
+        tg.sigmoid(h[:, 1]), t) + F.nll_loss(F.log_softmax(h, dim=1), labels)
+        + F.cross_entropy(h, labels))
+
+
+def where_cat(x, y):
+    return tg.where(x > 0, x, y * y).sum() + tg.cat([x, y], dim=0).pow(2).sum()
+
+
+def clamp_keywords(x):
+    return x.clamp(min=-0.5, max=0.5).pow(2).sum() + x.clamp(max=0.2).sum() + tg.clamp(x, min=0).sum()
+
+
+def torch_dims(x):
+    # flatten(1), squeeze(dim) of a dim that is not 1 (a no-op), size(d)
+    return (x.flatten(1).pow(2).sum() + x.squeeze(1).exp().sum() + x[:, :1].squeeze(1).sum()
+            + x.unsqueeze(0).squeeze(0).mean() * x.size(1) + tg.flatten(x, 0, 1).sum(dim=0).pow(2).sum())
+
+
+def max_along_dim(x):
+    values, indices = x.max(1)
+    return values.pow(2).sum() + x.min(dim=0).values.sum() + tg.max(x, 1)[0].exp().sum()
+
+
+def expand_split(x, y):
+    a, b = y.split(2)
+    c, d, e = y.split([1, 2, 1])
+    return (x.expand(4, -1) * y).sum() + (a * b).sum() + (c * e).sum() + d.pow(2).mean()
 
 
 # -- control flow and calls -------------------------------------------------------------------------
@@ -330,6 +367,13 @@ CASES = [
     (two_outputs, [D(3), D(3)]),
     (vector_output, [D(4), D(4)]),
     (constant_output, [D(3), D(3)]),
+    (torch_transpose, [D(3, 2), D(3, 2)]),
+    (optional_arguments, [D(4, 3), D(3, 3), C(_probabilities((4,))), C(_labels)]),
+    (where_cat, [D(2, 3), D(2, 3)]),
+    (clamp_keywords, [D(8)]),
+    (torch_dims, [D(2, 3, 2)]),
+    (max_along_dim, [D(3, 4)]),
+    (expand_split, [D(1, 3), D(4, 3)]),
 ]
 
 

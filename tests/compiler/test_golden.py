@@ -32,9 +32,9 @@ def grad_scalar_loop(a, b):
     bb = 0.0
     for i in reversed(range(1000)):
         # line 11: x = np.sin(x) * a + b
-        bb += bx
+        bb = bb + bx
         sin_x, x = saved.pop()
-        ba += bx * sin_x
+        ba = ba + bx * sin_x
         bx = bx * a * np.cos(x)
     return ba, bb
 ''')
@@ -55,8 +55,7 @@ def grad_branch(x, y):
         exp_x = np.exp(x)
         z = exp_x
     # line 20: return z * z
-    bz = z
-    bz += z
+    bz = z + z
     # line 16: if x > 0.0:
     if cond:
         # line 17: z = x * y
@@ -144,7 +143,7 @@ def grad_while_loop(x):
         by_times_y = by
         y = saved.pop()
         by = by * y
-        by += by_times_y * y
+        by = by + by_times_y * y
     return by
 ''')
 

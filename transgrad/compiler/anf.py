@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import registry
 from ..errors import TransformError
-from . import higher, ir, userrules
+from . import higher, ir, methods, userrules
 from . import syntax as S
 from .quoting import gast, copy_tree
 from .resolve import MISSING, classify, function_info
@@ -319,6 +319,9 @@ class _ANF:
             if simple_constant(value) and not isinstance(value, str):
                 return S.const(value)
             return self.opaque(copy_tree(e), out, s, target, e.attr)
+        read = methods.attribute(self, e, out, s, target)     # x.mT, x.max(1).values
+        if read is not None:
+            return read
         base = self.expr(e.value, out, s)
         if e.attr in _METADATA:
             name = f"{base.id}_{e.attr}" if isinstance(base, gast.Name) else e.attr
@@ -366,6 +369,9 @@ class _ANF:
         expander = higher.inline_expander(obj)
         if expander is not None:
             return expander(self, e, out, s, target)
+        read = methods.function_call(self, obj, e, out, s, target)     # tg.max(x, 1), ...
+        if read is not None:
+            return read
         kind, what = classify(obj)
         if kind in ("checkpoint", "custom_vjp"):
             return userrules.marked_call(self, kind, what, e, out, s, target)
@@ -375,7 +381,7 @@ class _ANF:
                                              what=None)
             args = [self.arg(a, out, s) for a in e.args]
             kwargs = {k.arg: self.arg(k.value, out, s) for k in e.keywords}
-            return self.bound_prim(what, args, kwargs, out, s, target, func)
+            return self.bound_prim(what, args, kwargs, out, s, target, func, spelling=obj)
         if kind == "user":
             obj = what      # a gradient function stands for its generated function
             args = [self.expr(a, out, s) for a in e.args]
@@ -439,6 +445,9 @@ class _ANF:
             var = self.fresh(f"{base.id}_value", target)
             self.emit(out, ir.Copy(var, base.id), s)
             return S.name(var)
+        read = methods.method_call(self, base, e, out, s, target)   # NumPy vs PyTorch meanings
+        if read is not None:
+            return read
         prim = registry.lookup_method(method)
         if prim is not None and prim.differentiable:
             args = [base] + [self.arg(a, out, s) for a in e.args]
@@ -472,8 +481,8 @@ class _ANF:
         return self.flat_opaque_call(S.name(fname), e, out, s, target, fname,
                                      what=None if legit else f"{fname}()")
 
-    def bound_prim(self, prim, args, kwargs, out, s, target, func):
-        inputs, statics = _bind(prim, args, kwargs, lambda msg: self.error(func, msg))
+    def bound_prim(self, prim, args, kwargs, out, s, target, func, spelling=None):
+        inputs, statics = _bind(prim, args, kwargs, lambda msg: self.error(func, msg), spelling)
         for i, x in enumerate(inputs):
             if not isinstance(x, gast.Name) and not isinstance(x, gast.Constant):
                 # a static-looking display (tuple) passed where an array goes
@@ -549,8 +558,18 @@ def _is_local_rooted(anf, node):
     return not isinstance(node, gast.Name) or anf.info.is_local(node.id)
 
 
-def _bind(prim, args, kwargs, fail):
-    """Map call operands (gast nodes) onto the primitive's inputs and statics."""
+def _bind(prim, args, kwargs, fail, spelling=None):
+    """Map call operands (gast nodes) onto the primitive's inputs and statics; a spelling
+    with a binder of its own (`F.nll_loss`, `tg.cat`: registry.add_spelling) binds by it."""
+    if spelling is not None and registry.has_binder(spelling):
+        try:
+            ins, stats = registry.bind(spelling, list(args), dict(kwargs))
+        except (TypeError, KeyError, IndexError, ValueError) as err:
+            raise fail(f"{_spelling_text(spelling)}: {err}") from None
+        inputs = [v if isinstance(v, gast.AST) else S.const(v) for v in ins]
+        statics = {n: (v if isinstance(v, gast.AST) else S.const(v))
+                   for n, v in zip(prim.static_names, stats)}
+        return inputs, statics
     sig = inspect.signature(prim.public)
     try:
         bound = sig.bind(*args, **kwargs)
@@ -581,6 +600,12 @@ def _bind(prim, args, kwargs, fail):
         v = values.get(n, prim.statics[n])
         statics[n] = v if isinstance(v, gast.AST) else S.const(v)
     return inputs, statics
+
+
+def _spelling_text(fn):
+    module = (getattr(fn, "__module__", "") or "").replace("transgrad.nn.functional", "F")
+    module = "tg" if module.startswith("transgrad") else module
+    return f"{module}.{getattr(fn, '__name__', fn)}"
 
 
 def _fold(op, a, b):

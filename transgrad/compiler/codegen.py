@@ -13,6 +13,7 @@ The module is registered in `linecache` under a unique pseudo file name, so trac
 import itertools
 import linecache
 
+from ..errors import TransformError
 from . import syntax as S
 from .quoting import gast, to_source
 
@@ -31,7 +32,7 @@ class Function:
 
 def render_module(header, functions):
     """(source text, {generated line: (user file, user line)})."""
-    lines = list(header)
+    lines = [_one_line(text) if text.lstrip().startswith("#") else text for text in header]
     line_map = {}
     for fn in functions:
         if lines:
@@ -57,7 +58,7 @@ def _render_block(block, depth, lines, line_map, info, last):
             lines.append(f"{pad}else:")
             continue
         if S.is_comment(s):
-            lines.append(f"{pad}# {s.value.value}")
+            lines.append(f"{pad}# {_one_line(s.value.value)}")
             continue
         user_line = getattr(s, "lineno", None)
         if user_line is not None and user_line != group[0] and info is not None:
@@ -134,10 +135,59 @@ def _map(line_map, generated_line, info, user_line):
         line_map[generated_line] = (info.filename, user_line, info.line_text(user_line))
 
 
+def _one_line(text):
+    """Comment text on one line: a newline in it (from a repr, say) would end the comment
+    and turn the rest into code that the module then runs."""
+    return str(text).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def compile_module(source, namespace, label):
-    """Compile `source` into `namespace` under a unique pseudo file name known to linecache."""
+    """Compile `source` into `namespace` under a unique pseudo file name known to linecache.
+
+    Only a module of the shape the printer makes is run: imports, constant assignments and
+    function definitions at top level (see docs/security.md). Anything else means text that
+    did not come from a syntax tree got into the source, and nothing is executed."""
     filename = f"<transgrad {label} #{next(_COUNTER)}>"
+    tree = compile(source, filename, "exec", _ONLY_AST)
+    for node in tree.body:
+        if not _allowed_top_level(node):
+            raise TransformError(
+                f"internal: generated module {filename} holds a top-level "
+                f"{type(node).__name__} statement at line {node.lineno}; refusing to run it. "
+                "Please report this with the function you differentiated")
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = compile(source, filename, "exec")
+    code = compile(tree, filename, "exec")
     exec(code, namespace)
     return filename
+
+
+_ONLY_AST = 0x400     # ast.PyCF_ONLY_AST: parse, don't compile (no `ast` import needed)
+
+
+def _allowed_top_level(node):
+    kind = type(node).__name__
+    if kind in ("Import", "ImportFrom"):
+        return True
+    if kind == "FunctionDef":     # defaults are evaluated when the def runs: literals or names
+        args = node.args
+        defaults = list(args.defaults) + [d for d in args.kw_defaults if d is not None]
+        return not node.decorator_list and all(
+            _literal(d) or type(d).__name__ == "Name" for d in defaults)
+    if kind == "Assign":      # NAME = literal (a constant of the user's scope)
+        return (len(node.targets) == 1 and type(node.targets[0]).__name__ == "Name"
+                and _literal(node.value))
+    return False
+
+
+def _literal(node):
+    kind = type(node).__name__
+    if kind == "Constant":
+        return True
+    if kind == "Tuple":
+        return all(_literal(e) for e in node.elts)
+    if kind == "UnaryOp":
+        return type(node.op).__name__ in ("USub", "UAdd") and _literal(node.operand)
+    if kind == "BinOp":       # complex literals print as (1+2j)
+        return type(node.op).__name__ in ("Add", "Sub") and _literal(node.left) \
+            and _literal(node.right)
+    return False

@@ -27,6 +27,8 @@ code where they would not be reached.
 Called on plain arrays and floats (no Tensor among the arguments), it runs the generated
 primal and returns arrays. From other compiled code (or `tg.grad`), a `Compiled` object is
 transformed like the Python function it wraps (`__transgrad_function__`, see resolve.py).
+Its code is generated in the "torch" method dialect (resolve.method_dialect): method calls
+mean what they mean on Tensors (`x.transpose(0, 1)` swaps two dims, `x.var()` is unbiased).
 
 The engine hook used: a node whose `_fns` is None is run by the engine as
 `node._backward(grads, create_graph, retain_graph)` (as custom Function nodes are).
@@ -49,7 +51,7 @@ from ..eager.tensor import Tensor
 from . import avals as A
 from . import activity, ir
 from .quoting import gast
-from .resolve import function_info
+from .resolve import function_info, method_dialect
 from .transform import Module, generate
 
 __all__ = ["compile", "Compiled"]
@@ -159,10 +161,11 @@ def _build(fn, wrt, arg_avals):
     (trimmed to those the output depends on)."""
     info = function_info(fn)
     live, deps = (), False
-    if wrt:
-        live, deps = _activity(info, wrt, arg_avals)
-    result = generate(fn, kind="vjp", wrt_positions=tuple(live), arg_avals=arg_avals,
-                      label=f"compiled {fn.__name__}")
+    with method_dialect("torch"):      # Tensor code: x.transpose(0, 1) swaps dims 0 and 1
+        if wrt:
+            live, deps = _activity(info, wrt, arg_avals)
+        result = generate(fn, kind="vjp", wrt_positions=tuple(live), arg_avals=arg_avals,
+                          label=f"compiled {fn.__name__}")
     return _Entry(fn, result, tuple(live), deps if live else False, tuple(info.params))
 
 
@@ -387,7 +390,8 @@ class Compiled:
         shape. mode="forward" asks the compiler for forward mode."""
         if mode == "forward":
             from .api import source
-            return source(self.fn, argnums=0 if argnums is None else argnums, mode="forward")
+            with method_dialect("torch"):
+                return source(self.fn, argnums=0 if argnums is None else argnums, mode="forward")
         if mode != "reverse":
             raise TransgradError(f"mode={mode!r}: use mode='reverse' or mode='forward'")
         if argnums is None and self._last is not None:

@@ -34,12 +34,17 @@ _CACHE = {}
 # -- compiled forward-mode functions ------------------------------------------------------
 
 class _ForwardCompiled:
-    __slots__ = ("fn", "tangent_params", "source", "line_map", "filename")
+    __slots__ = ("fn", "tangent_params", "source", "line_map", "filename", "guard")
 
     def __init__(self, result):
         self.fn, self.tangent_params = result["fn"]
         self.source, self.line_map = result["source"], result["line_map"]
         self.filename = result["filename"]
+        self.guard = result.get("guard")
+
+    def current(self):
+        """Whether the scope values it was generated from are unchanged (resolve.Guard)."""
+        return self.guard is None or self.guard.holds()
 
 
 def _closure_key(fn):
@@ -70,7 +75,7 @@ def _forward_compiled(fn, args, positions):
     key = (target.__code__, _closure_key(target), id(target.__globals__), positions,
            tuple(map(A.signature_of, args)))
     compiled = _CACHE.get(key)
-    if compiled is None:
+    if compiled is None or not compiled.current():
         result = generate(target, kind="jvp", wrt_positions=positions,
                           arg_avals=_arg_avals(target, args),
                           label=f"jvp of {getattr(target, '__name__', 'f')}")
@@ -292,7 +297,7 @@ def _vjp_compiled(fn, args, positions):
     key = (fn.__code__, _closure_key(fn), id(fn.__globals__), positions,
            tuple(map(A.signature_of, args)))
     hit = _VJP_CACHE.get(key)
-    if hit is None:
+    if hit is None or (hit.get("guard") is not None and not hit["guard"].holds()):
         hit = generate(fn, kind="vjp", wrt_positions=positions, arg_avals=_arg_avals(fn, args),
                        label=f"vjp of {fn.__name__}")
         _VJP_CACHE[key] = hit

@@ -13,6 +13,13 @@ compiler does with a callable:
 - `("checkpoint", wrapper or None)`, `("custom_vjp", wrapper)`: `tg.checkpoint` and
   `tg.custom_vjp` calls (transgrad/custom.py), which ANF turns into marked user calls;
 - `("unknown", obj)`: anything else; allowed only where no differentiated value reaches it.
+  A function marked with `@constant_call` (argument checks of library composites such as
+  `F.cross_entropy`) is one on purpose: called as it is, never transformed, so it may
+  `raise`.
+
+Method calls (`x.transpose(0, 1)`) are read in the thread's *method dialect*
+(`method_dialect`): "torch" while `tg.compile` generates code, "numpy" otherwise; see
+compiler/methods.py.
 
 Every value read from the user's scopes while a module is generated (globals, closure cells,
 attributes of non-library objects, default values) is written into the thread's current
@@ -33,7 +40,7 @@ from . import quoting
 from .quoting import gast
 
 __all__ = ["FunctionInfo", "classify", "MISSING", "KNOWN_BUILTINS", "function_info", "Guard",
-           "recording"]
+           "recording", "method_dialect", "current_dialect", "constant_call"]
 
 MISSING = object()
 
@@ -105,6 +112,33 @@ def _record(kind, holder, key, value):
     guard = getattr(_RECORDING, "guard", None)
     if guard is not None:
         guard.add(kind, holder, key, value)
+
+
+# -- the dialect of method calls ----------------------------------------------------------
+# `x.transpose(0, 1)` swaps two dims in PyTorch and is the identity permutation in NumPy.
+# Which reading a method call gets depends on how the function is compiled: code given to
+# `tg.compile` is Tensor code ("torch"), code given to `tg.grad`/`tg.vjp` runs on arrays
+# ("numpy"). The entry point states it; compiler/methods.py reads it.
+
+DIALECTS = ("numpy", "torch")
+
+
+@contextlib.contextmanager
+def method_dialect(dialect):
+    """Compile, in this thread, with method calls read as `dialect` ("numpy" or "torch")."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"method dialect {dialect!r}: expected one of {DIALECTS}")
+    previous = getattr(_RECORDING, "dialect", "numpy")
+    _RECORDING.dialect = dialect
+    try:
+        yield
+    finally:
+        _RECORDING.dialect = previous
+
+
+def current_dialect():
+    """"torch" inside `tg.compile`'s code generation, else "numpy"."""
+    return getattr(_RECORDING, "dialect", "numpy")
 
 
 def _is_library(obj):
@@ -257,9 +291,18 @@ def function_info(fn):
     return info
 
 
+def constant_call(fn):
+    """Mark `fn` as called as it is by generated code, never transformed: for checks of
+    non-differentiated arguments that must `raise`, which the supported subset refuses."""
+    fn.__transgrad_constant__ = True
+    return fn
+
+
 def classify(obj):
     """What the compiler does with a call of `obj` (see the module docstring)."""
     if obj is MISSING:
+        return ("unknown", obj)
+    if getattr(obj, "__transgrad_constant__", False) is True:
         return ("unknown", obj)
     if hasattr(type(obj), "__transgrad_function__"):
         obj = obj.__transgrad_function__           # tg.compile / tg.grad objects: their function

@@ -7,8 +7,8 @@ as seed. No derivative formula is written here.
 
 Adjoints are named after their variables (`bx` for `x`). They start as *symbolic zeros*: the
 first contribution to an adjoint is an assignment (`bx = g`), later ones accumulate
-(`bx += g` for scalars, `bx = bx + g` for arrays: never in place, since an adjoint may share
-its array with another). A statement that defines `x` ends the life of `bx` (the earlier `x`
+(`bx = bx + g`: never in place, since an adjoint may share its array with another; even a
+scalar's adjoint may be a shared 0-d array). A statement that defines `x` ends the life of `bx` (the earlier `x`
 is another value), so `bx` is a symbolic zero again before it. Where control flow joins, the
 zero states of the paths are made to agree by materialising zeros only where one path needs
 them; for loops this is a fixed point (a body may not turn a zero into a non-zero between
@@ -258,9 +258,9 @@ class Reverse:
         elif self.aval(var).kind in _TREE_KINDS:
             self.helpers_used.add("add_grads")
             out.append(S.assign(b, S.call(S.name("add_grads"), [S.name(b), expr])))
-        elif self.aval(var).scalar:
-            out.append(S.aug_add(b, expr))
         else:
+            # never `bx += g`: a scalar's adjoint can be a 0-d array (np.where, a reshape
+            # view) that another adjoint shares, which `+=` would change in place
             out.append(S.assign(b, S.binop(S.name(b), gast.Add(), expr)))
 
     def zeros_of(self, var):
@@ -678,8 +678,9 @@ def _emitted_default(prim, name):
                 obj = getattr(obj, part, None)
             try:
                 param = inspect.signature(obj).parameters.get(name)
-                if param is None or param.default is param.empty:
-                    default = _NO_DEFAULT      # required there: always pass it
+                if param is None or param.default is param.empty \
+                        or param.default is getattr(np, "_NoValue", param.empty):
+                    default = _NO_DEFAULT      # required there (np.clip's a_min): always pass it
             except (TypeError, ValueError):
                 pass      # a ufunc: no signature, keep the template's default
         _EMITTED_DEFAULTS[key] = default

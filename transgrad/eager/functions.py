@@ -3,9 +3,15 @@
 Each wrapper translates PyTorch's arguments (`dim0, dim1`, `min=`/`max=`, `max(x, dim)`
 returning `(values, indices)`) into a call of one registry primitive, and is registered with
 `registry.add_spelling(wrapper, prim, binder)` where its result is exactly that primitive's,
-so the compiler resolves `tg.transpose(x, 0, 1)` to the same record as the Tensor method.
+so the compiler resolves `tg.transpose(x, 0, 1)` to the same record as the Tensor method
+(`max`, `min`, `squeeze`, `flatten`, `argmax`, `argmin` are read by compiler/methods.py as the
+methods they call). Wrappers that call a Tensor method also take ndarrays (`_on_arrays`):
+generated code calls them on plain arrays, where NumPy's method of the same name would
+mean something else (`ndarray.transpose(0, 1)` is the identity).
 """
 import collections
+import functools
+import inspect
 
 import numpy as np
 
@@ -72,11 +78,41 @@ def _dim_prim(kind):
     raise NotSupportedError(f"transgrad has no primitive {kind!r} yet")
 
 
+def _on_arrays(fn):
+    """Let a wrapper written for Tensors take ndarrays and numbers too (generated code calls
+    `tg.` functions on plain arrays): they are wrapped, and results unwrapped, so that an
+    array gets the Tensor's (PyTorch's) meaning, never NumPy's method of the same name."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        input = args[0] if args else kwargs.get("input")
+        if isinstance(input, Tensor) or input is None:
+            return fn(*args, **kwargs)
+        args = tuple(wrap(np.asarray(a)) if isinstance(a, (np.ndarray, np.generic, float, int))
+                     and not isinstance(a, bool) and i == 0 or isinstance(a, np.ndarray) else a
+                     for i, a in enumerate(args))
+        if "input" in kwargs:
+            kwargs["input"] = wrap(np.asarray(input))
+        return _unwrap(fn(*args, **kwargs))
+    return call
+
+
+def _unwrap(r):
+    if isinstance(r, Tensor):
+        return r._data
+    if isinstance(r, tuple) and hasattr(r, "_fields"):
+        return type(r)(*(_unwrap(e) for e in r))
+    if isinstance(r, (tuple, list)):
+        return type(r)(_unwrap(e) for e in r)
+    return r
+
+
+@_on_arrays
 def max(input, dim=None, keepdim=False, *, other=None):
     """`max(x)`, `max(x, dim, keepdim)` -> (values, indices), `max(x, y)` = maximum."""
     return _extremum("max", input, dim, keepdim, other)
 
 
+@_on_arrays
 def min(input, dim=None, keepdim=False, *, other=None):
     """`min(x)`, `min(x, dim, keepdim)` -> (values, indices), `min(x, y)` = minimum."""
     return _extremum("min", input, dim, keepdim, other)
@@ -90,6 +126,7 @@ def minimum(input, other):
     return apply(_prim("minimum"), (input, other), ())
 
 
+@_on_arrays
 def clamp(input, min=None, max=None):
     """`clamp(x, min=None, max=None)` (ClampBackward1)."""
     if min is None and max is None:
@@ -103,6 +140,7 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
+@_on_arrays
 def transpose(input, dim0, dim1):
     """PyTorch's transpose swaps two dims (TransposeBackward0); NumPy's is `permute`."""
     return input.transpose(dim0, dim1)
@@ -111,22 +149,27 @@ def transpose(input, dim0, dim1):
 swapaxes = transpose
 
 
+@_on_arrays
 def t(input):
     return input.t()
 
 
+@_on_arrays
 def permute(input, dims):
     return input.permute(*dims)
 
 
+@_on_arrays
 def squeeze(input, dim=None):
     return input.squeeze(dim)
 
 
+@_on_arrays
 def unsqueeze(input, dim):
     return input.unsqueeze(dim)
 
 
+@_on_arrays
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 
@@ -144,18 +187,22 @@ def mm(input, mat2):
 mv = dot = mm
 
 
+@_on_arrays
 def equal(input, other):
     return input.equal(other)
 
 
+@_on_arrays
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return input.allclose(other, rtol, atol, equal_nan)
 
 
+@_on_arrays
 def clone(input):
     return input.clone()
 
 
+@_on_arrays
 def detach(input):
     return input.detach()
 
@@ -166,16 +213,19 @@ def where(condition, input=None, other=None):
     return _call_public(_prim("where"), (condition, input, other), {})
 
 
+@_on_arrays
 def argmax(input, dim=None, keepdim=False):
     r = np.argmax(input._data, axis=dim, keepdims=keepdim if dim is not None else False)
     return wrap(np.asarray(r, dtype=np.int64))
 
 
+@_on_arrays
 def argmin(input, dim=None, keepdim=False):
     r = np.argmin(input._data, axis=dim, keepdims=keepdim if dim is not None else False)
     return wrap(np.asarray(r, dtype=np.int64))
 
 
+@_on_arrays
 def numel_of(input):
     return input.numel()
 
@@ -205,23 +255,59 @@ def sin(input):
     return input.sin()
 
 
+def _binder(fn, inputs, statics, required=()):
+    """A binder for `fn`'s PyTorch signature: `inputs` and `statics` name its parameters in
+    the primitive's order (a static may be a constant instead of a name); parameters in
+    `required` must be given even where `fn` has a default (`where`'s input and other)."""
+    sig = inspect.signature(fn)
+
+    def bind(args, kwargs):
+        bound = sig.bind(*args, **kwargs)
+        missing = [r for r in required if r not in bound.arguments]
+        if missing:
+            raise TypeError(f"{fn.__name__}() needs {', '.join(missing)} here")
+        bound.apply_defaults()
+        values = bound.arguments
+        return (tuple(values[n] for n in inputs),
+                tuple(values[v] if isinstance(v, str) else v[0] for v in statics))
+    return bind
+
+
 def _register_spellings():
-    """Let the compiler resolve the wrappers whose result is one primitive's output."""
-    def reg(fn, name, binder):
+    """Let the compiler resolve the wrappers whose result is exactly one primitive's output,
+    binding their PyTorch signatures. (`max`, `min`, `squeeze`, `flatten`, `argmax`, `argmin`
+    are read as the Tensor methods they call: compiler/methods.py.)"""
+    def reg(fn, name, inputs, statics=(), required=()):
         try:
             prim = registry.get(name)
         except KeyError:
             return
-        registry.add_spelling(fn, prim, binder)
+        registry.add_spelling(fn, prim, _binder(fn, inputs, statics, required))
 
-    reg(transpose, "swapaxes", lambda a, k: ((a[0] if a else k["input"],),
-                                             tuple(a[1:3]) if len(a) >= 3 else
-                                             (k.get("dim0"), k.get("dim1"))))
-    reg(clamp, "clip", lambda a, k: ((a[0] if a else k["input"],),
-                                     (a[1] if len(a) > 1 else k.get("min"),
-                                      a[2] if len(a) > 2 else k.get("max"))))
-    reg(maximum, "maximum", None)
-    reg(minimum, "minimum", None)
+    reg(transpose, "swapaxes", ("input",), ("dim0", "dim1"))
+    reg(clamp, "clip", ("input",), ("min", "max"))
+    reg(maximum, "maximum", ("input", "other"))
+    reg(minimum, "minimum", ("input", "other"))
+    reg(t, "t", ("input",))
+    reg(permute, "permute", ("input",), ("dims",))
+    reg(unsqueeze, "expand_dims", ("input",), ("dim",))
+    reg(reshape, "reshape", ("input",), ("shape",))
+    reg(mm, "matmul", ("input", "mat2"))
+    reg(clone, "copy", ("input",))
+    reg(where, "where", ("condition", "input", "other"), (), required=("input", "other"))
+    reg(cat, "concatenate", ("tensors",), ("dim",))
+    # functions with no derivative whose PyTorch call is NumPy's (the compiler calls np.<name>)
+    from . import creation
+    for fn, name in ((equal, "equal"), (allclose, "allclose"), (argmax, "argmax"),
+                     (argmin, "argmin"), (getattr(creation, "numel", None), "size"),
+                     *((getattr(creation, n, None), n) for n in ("zeros_like", "ones_like",
+                                                                 "full_like"))):
+        if fn is None:
+            continue
+        try:
+            registry.add_spelling(fn, registry.get(name))
+        except KeyError:
+            continue
 
 
 _register_spellings()

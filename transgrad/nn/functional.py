@@ -11,7 +11,8 @@ import inspect
 import numpy as np
 
 from .. import registry
-from ..helpers import class_axis, reduce_loss
+from ..compiler.resolve import constant_call
+from ..helpers import class_axis
 
 __all__ = ["relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "linear", "mse_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
@@ -85,13 +86,27 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits `input` (classes along axis 1) against class indices, or against
     class probabilities shaped like `input`."""
-    if label_smoothing != 0.0:
-        raise NotImplementedError("cross_entropy: label_smoothing is not supported; "
-                                  "compose it from log_softmax and nll_loss")
+    _check_cross_entropy_options(reduction, label_smoothing)
     axis = class_axis(np.ndim(input))
     log_p = log_softmax(input, axis)
     if np.shape(target) != np.shape(input):
         return nll_loss(log_p, target, weight, ignore_index=ignore_index, reduction=reduction)
     if weight is not None:
         log_p = log_p * np.reshape(weight, (-1,) + (1,) * (np.ndim(input) - axis - 1))
-    return reduce_loss(-np.sum(target * log_p, axis=axis), reduction)
+    loss = -np.sum(target * log_p, axis=axis)
+    if reduction == "mean":
+        return np.mean(loss)
+    if reduction == "sum":
+        return np.sum(loss)
+    return loss
+
+
+@constant_call
+def _check_cross_entropy_options(reduction, label_smoothing):
+    """Refuse the options `cross_entropy` does not support (a call the compiler keeps as it is:
+    `cross_entropy` itself stays inside the subset it differentiates, which has no `raise`)."""
+    if label_smoothing != 0.0:
+        raise NotImplementedError("cross_entropy: label_smoothing is not supported; "
+                                  "compose it from log_softmax and nll_loss")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
