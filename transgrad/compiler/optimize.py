@@ -296,7 +296,8 @@ def _fold(body, generated):
 _ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
           gast.Mult: lambda a, b: a * b}
 _COMPARE = {gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
-            gast.Lt: lambda a, b: a < b, gast.Gt: lambda a, b: a > b}
+            gast.Lt: lambda a, b: a < b, gast.Gt: lambda a, b: a > b,
+            gast.LtE: lambda a, b: a <= b, gast.GtE: lambda a, b: a >= b}
 
 
 def _number(n):
@@ -304,8 +305,25 @@ def _number(n):
         and not isinstance(n.value, bool)
 
 
+def _is_bool(n):
+    return isinstance(n, gast.Constant) and isinstance(n.value, bool)
+
+
 def _constant_value(node):
-    """`2 - 1` -> 1, `2 == 0` -> False (integer and float literals only)."""
+    """`2 - 1` -> 1, `2 == 0` -> False (integer and float literals only); `len((16, 64))` -> 2;
+    `True and False` -> False; `a if True else b` -> a. Rule templates state special cases
+    this way (`d[z] @ y.T if len(np.shape(x)) == 2 ... else <general helper>`), and shapes
+    known at compile time then pick the special case with no test left in generated code."""
+    if (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "len"
+            and len(node.args) == 1 and not node.keywords
+            and isinstance(node.args[0], (gast.Tuple, gast.List))
+            and not any(isinstance(e, gast.Starred) for e in node.args[0].elts)):
+        return S.const(len(node.args[0].elts))
+    if isinstance(node, gast.BoolOp) and all(_is_bool(v) for v in node.values):
+        values = [v.value for v in node.values]
+        return S.const(all(values) if isinstance(node.op, gast.And) else any(values))
+    if isinstance(node, gast.IfExp) and _is_bool(node.test):
+        return node.body if node.test.value else node.orelse
     if isinstance(node, gast.BinOp) and _number(node.left) and _number(node.right):
         fn = _ARITH.get(type(node.op))
         if fn is not None and type(node.left.value) is type(node.right.value):

@@ -29,8 +29,8 @@ def _matmul_name(x, y):
            aliases=("matmul", "mm", "bmm", "mv"), methods=("matmul", "mm", "bmm", "mv"))
 def matmul(z, x, y):
     """z = x @ y"""
-    d[x] = matmul_vjp_left(d[z], np.shape(x), y)
-    d[y] = matmul_vjp_right(d[z], x, np.shape(y))
+    d[x] = d[z] @ y.T if len(np.shape(x)) == 2 and len(np.shape(y)) == 2 else matmul_vjp_left(d[z], np.shape(x), y)
+    d[y] = x.T @ d[z] if len(np.shape(x)) == 2 and len(np.shape(y)) == 2 else matmul_vjp_right(d[z], x, np.shape(y))
 
 
 @primitive(np.tensordot, bilinear=True, grad_fn="ViewBackward0")
