@@ -38,3 +38,22 @@ def test_float32_seed_in_generated_source():
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, 2 * x / 3)
     assert "np.float32(1.0)" in tg.source(df)
+
+
+def float32_rnn(Wx, Wh, b, x):
+    h = np.zeros((x.shape[1], Wh.shape[0]), dtype=np.float32)
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] @ Wx + h @ Wh + b)
+    return np.sum(h ** 2)
+
+
+def test_float32_loop_accumulators_and_seed_stay_float32():
+    rng = np.random.default_rng(1)
+    f32 = np.float32
+    args = (rng.standard_normal((3, 4)).astype(f32) * 0.3, rng.standard_normal((4, 4)).astype(f32) * 0.3,
+            np.zeros(4, f32), rng.standard_normal((5, 2, 3)).astype(f32))
+    grads = tg.grad(float32_rnn, argnums=(0, 1, 2))(*args)
+    assert [g.dtype for g in grads] == [np.float32] * 3
+    grads64 = tg.grad(float32_rnn, argnums=(0, 1, 2))(*(a.astype(np.float64) for a in args))
+    for g, g64 in zip(grads, grads64):
+        np.testing.assert_allclose(g, g64, rtol=1e-4, atol=1e-5)

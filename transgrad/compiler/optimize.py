@@ -319,9 +319,16 @@ def _constant_value(node):
             and isinstance(node.args[0], (gast.Tuple, gast.List))
             and not any(isinstance(e, gast.Starred) for e in node.args[0].elts)):
         return S.const(len(node.args[0].elts))
-    if isinstance(node, gast.BoolOp) and all(_is_bool(v) for v in node.values):
-        values = [v.value for v in node.values]
-        return S.const(all(values) if isinstance(node.op, gast.And) else any(values))
+    if isinstance(node, gast.BoolOp) and any(_is_bool(v) for v in node.values):
+        absorbing = not isinstance(node.op, gast.And)    # False absorbs `and`, True absorbs `or`
+        if any(_is_bool(v) and v.value == absorbing for v in node.values):
+            return S.const(absorbing)
+        rest = [v for v in node.values if not _is_bool(v)]
+        if not rest:
+            return S.const(not absorbing)
+        if len(rest) == 1:
+            return rest[0]
+        return gast.BoolOp(op=node.op, values=rest)
     if isinstance(node, gast.IfExp) and _is_bool(node.test):
         return node.body if node.test.value else node.orelse
     if isinstance(node, gast.BinOp) and _number(node.left) and _number(node.right):

@@ -290,7 +290,7 @@ class Module:
         if scalar_check:
             body += self.scalar_check(prep, out_av, info)
         if out is not None:
-            body.append(S.assign(rev.adjoint(out), _unit_seed(out_av)))
+            body.append(S.assign(rev.adjoint(out), _unit_seed(out_av, out, prep)))
         body += bwd
         grads = [self.structured(rev, prep, p) for p in wrt]
         result = grads[0] if single else S.tuple_(grads)
@@ -482,10 +482,29 @@ class Module:
         self._injected[name] = value
 
 
-def _unit_seed(out_av):
+def _narrow_float_params(prep):
+    """Whether an argument is a float narrower than float64 (float32, float16)."""
+    stack = [prep.avals.get(p) for p in prep.params]
+    while stack:
+        av = stack.pop()
+        if av is None:
+            continue
+        # `elts`: a tuple's element values, or the one joined element of a list or dict
+        stack.extend((av.elts,) if isinstance(av.elts, A.AVal) else av.elts or ())
+        dtype = av.dtype
+        if isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.floating) and dtype.itemsize < 8:
+            return True
+    return False
+
+
+def _unit_seed(out_av, out, prep):
     """The cotangent 1 of a scalar output, in the output's dtype: a bare `1.0` would promote a
-    float32 computation's whole backward pass (and its gradients) to float64."""
+    float32 computation's whole backward pass (and its gradients) to float64. Where the dtype
+    is not known when compiling but narrow arguments make it matter, the seed takes it from
+    the output's value."""
     dtype = getattr(out_av, "dtype", None)
+    if dtype is None and _narrow_float_params(prep):
+        return S.call(S.dotted("np.ones_like"), [S.name(out)])
     if dtype is not None and dtype != np.float64 and np.issubdtype(dtype, np.floating):
         return parse_expr(f"np.{np.dtype(dtype).name}(1.0)")
     return S.const(1.0)
@@ -641,11 +660,20 @@ def _lower_reads(block, avals, info, namer):
 def _lower_writes(block, avals, active, info, namer):
     """`x[i] = v` into a differentiated array -> `x = index_update(x, v, i)` (functional)."""
     update = _maybe_prim("index_update")
-    aliased = _aliased_mutations(block)
+    aliased = _aliased_mutations(block, avals)
 
     def lower(stmts):
         out = []
         for s in stmts:
+            if id(s) in aliased and _augmented(s):
+                name, op = _augmented(s)
+                other = aliased[id(s)]
+                sign = _OP_SIGNS.get(type(op).__name__, "+")
+                raise info.error(s.at, f"`{name} {sign}= ...` changes the object {name!r} in place, "
+                                       f"and {other!r} names the same object here, so it would "
+                                       f"change {other!r} too",
+                                 f"Hint: write {name} = {name} {sign} ... to make a new value, or "
+                                 f"copy first ({name} = {other}.copy())")
             if id(s) in aliased:
                 other = aliased[id(s)]
                 raise info.error(s.at, f"{s.base!r} and {other!r} name the same object here, so "
@@ -678,10 +706,26 @@ def _lower_writes(block, avals, active, info, namer):
     return lower(block)
 
 
-def _aliased_mutations(block):
-    """{id(mutation): other name} for in-place changes (`a[i] = v`, `a.append(v)`) of a
-    variable that another variable names too (`b = a` earlier, or in the same loop): Python
-    would change both, the compiler's value semantics only one, so these are refused."""
+_OP_SIGNS = {"Add": "+", "Sub": "-", "Mult": "*", "Div": "/", "MatMult": "@", "Pow": "**",
+             "FloorDiv": "//", "Mod": "%"}
+
+
+def _augmented(s, avals=None):
+    """(name, op) when `s` is the statement of `name op= v` that rebinds name (and, given
+    avals, name holds an array or a list, which Python changes in place); else None."""
+    mark = getattr(s.at, "_tg_augmented", None) if s.at is not None else None
+    if mark is None or mark[0] not in s.defs():
+        return None
+    if avals is not None and getattr(avals.get(mark[0]), "kind", None) not in ("array", "list"):
+        return None
+    return mark
+
+
+def _aliased_mutations(block, avals=None):
+    """{id(mutation): other name} for in-place changes (`a[i] = v`, `a.append(v)`, `a += v`
+    on an array or list) of a variable that another variable names too (`b = a` earlier, or
+    in the same loop): Python would change both, the compiler's value semantics only one,
+    so these are refused."""
     events = []          # (order, kind, stmt, loops)
     stack = [(list(block), 0, ())]
     order = 0
@@ -692,7 +736,9 @@ def _aliased_mutations(block):
         s = stmts[i]
         stack.append((stmts, i + 1, loops))
         order += 1
-        if isinstance(s, ir.Copy) and not s.fresh:
+        if not s.compound and avals is not None and _augmented(s, avals):
+            events.append((order, "mutate", s, loops))     # (not a copy of its temporary)
+        elif isinstance(s, ir.Copy) and not s.fresh:
             events.append((order, "copy", s, loops))
         elif isinstance(s, (ir.SetIndex, ir.Append, ir.Pop)):
             events.append((order, "mutate", s, loops))
@@ -705,9 +751,11 @@ def _aliased_mutations(block):
     for o, kind, s, loops in events:
         if kind != "mutate":
             continue
+        base = s.base if hasattr(s, "base") else _augmented(s)[0]
         for co, c, cloops in copies:
-            if s.base in (c.source, c.target) and (o > co or cloops & set(loops)):
-                out[id(s)] = c.target if s.base == c.source else c.source
+            if base in (c.source, c.target) and (o > co or cloops & set(loops)) \
+                    and c is not s:
+                out[id(s)] = c.target if base == c.source else c.source
                 break
     return out
 
