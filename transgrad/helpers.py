@@ -12,7 +12,7 @@ __all__ = ["prod_others", "unbroadcast", "rebroadcast", "unreduce", "reduced_cou
            "normalize_axis", "matmul_vjp_left", "matmul_vjp_right", "shapes", "invert_permutation",
            "extremum_weights", "tensordot_adjoint", "dot_axes", "index_update", "unconcatenate",
            "unstack", "within", "reduce_loss", "unreduce_loss", "class_weights", "class_axis",
-           "inverse_or_zero"]
+           "inverse_or_zero", "untile"]
 
 
 def _shape(a):
@@ -274,3 +274,17 @@ def prod_others(x, axis=None, keepdims=False):
     others = np.prod(rows, axis=2)
     others = np.reshape(others, tuple([shape[i] for i in kept + axes]))
     return np.transpose(others, invert_permutation(kept + axes))
+
+
+def untile(g, shape, reps):
+    """Sum the cotangent of `np.tile(x, reps)` over the copies, back to x's `shape`: the
+    tiled axis k of length r*s is read as (r copies, s elements) and the copies summed."""
+    reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
+    n = max(len(shape), len(reps))
+    full_shape = (1,) * (n - len(shape)) + tuple(shape)
+    full_reps = (1,) * (n - len(reps)) + reps
+    pairs = []
+    for r, s in zip(full_reps, full_shape):
+        pairs += [r, s]
+    g = np.sum(np.reshape(g, tuple(pairs)), axis=tuple(range(0, 2 * n, 2)))
+    return np.reshape(g, tuple(shape))

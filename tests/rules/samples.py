@@ -213,6 +213,8 @@ SAMPLES = {
     "expand_dims": [S((3, 4), axis=0), S((3, 4), axis=-1), S((), axis=0), S((3, 4), axis=(0, 2))],
     "broadcast_to": [S((3,), shape=(2, 3)), S((3, 1), shape=(2, 3, 4)), S((), shape=(2, 2)),
                      S((2, 3), shape=(2, 3))],
+    "tile": [S((3,), reps=2), S((2, 3), reps=(2, 1)), S((2, 3), reps=(2, 1, 3)), S((), reps=(2, 3)),
+             S((2, 3), reps=3)],
     "concatenate": [S(Seq((2, 3), (1, 3))), S(Seq((2, 3), (2, 1), (2, 2)), axis=1),
                     S(Seq((3,), (2,)), axis=-1), S(Seq((2, 3)))],
     "stack": [S(Seq((2, 3), (2, 3))), S(Seq((3,), (3,), (3,)), axis=1), S(Seq((), ())),

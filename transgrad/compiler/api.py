@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import GradientError, TransformError, TransgradError
 from . import avals as A
+from .resolve import method_dialect
 from .transform import generate
 
 from .compiled import compile  # noqa: E402,A004  (tg.compile; never shadows the builtin here)
@@ -138,6 +139,18 @@ def _check_function(fn, kind):
     raise TransgradError(f"tg.{kind} needs a Python function written with def, not {problem}")
 
 
+def _dialect_of(fn):
+    """How method calls in `fn` read (resolve.method_dialect): a `tg.compile` function is
+    Tensor code ("torch": `x.var()` unbiased, `x.transpose(0, 1)` swaps), and a gradient of
+    one keeps that reading; any other function is NumPy code."""
+    from .compiled import Compiled
+    if isinstance(fn, Compiled):
+        return "torch"
+    if isinstance(fn, GradientFunction):
+        return fn.dialect
+    return "numpy"
+
+
 class GradientFunction:
     """What `tg.grad(f)` / `tg.value_and_grad(f)` return: call it like f."""
 
@@ -149,6 +162,7 @@ class GradientFunction:
         self.has_aux = has_aux
         self._by_signature = {}
         self._last = None
+        self.dialect = _dialect_of(fn)
         self.__name__ = f"{kind}_{getattr(fn, '__name__', 'f')}"
         self.__doc__ = f"tg.{kind} of {getattr(fn, '__name__', fn)!r}"
         self.__wrapped__ = fn
@@ -179,13 +193,14 @@ class GradientFunction:
             _check_float(args[p], p, fname)
         fn = source_function(self.fn, args, kwargs)     # tg.grad(tg.grad(f)): grad_f's code
         cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), self.argnums,
-                     self.kind, self.has_aux, key)
+                     self.kind, self.has_aux, self.dialect, key)
         compiled = _CACHE.get(cache_key)
         if compiled is None or not compiled.current():
             arg_avals = _arg_avals(fn, args, kwargs)
-            compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
-                                          arg_avals=arg_avals, has_aux=self.has_aux,
-                                          label=f"{self.kind} of {fname}"))
+            with method_dialect(self.dialect):
+                compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
+                                              arg_avals=arg_avals, has_aux=self.has_aux,
+                                              label=f"{self.kind} of {fname}"))
             _CACHE[cache_key] = compiled
         self._by_signature[key] = compiled
         self._last = compiled
@@ -198,12 +213,13 @@ class GradientFunction:
         """The generated code for no particular signature (no shape knowledge)."""
         fn = source_function(self.fn)
         cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__),
-                     self.argnums, self.kind, self.has_aux, None)
+                     self.argnums, self.kind, self.has_aux, self.dialect, None)
         compiled = _CACHE.get(cache_key)
         if compiled is None or not compiled.current():
-            compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
-                                          arg_avals=None, has_aux=self.has_aux,
-                                          label=f"{self.kind} of {fn.__name__}"))
+            with method_dialect(self.dialect):
+                compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
+                                              arg_avals=None, has_aux=self.has_aux,
+                                              label=f"{self.kind} of {fn.__name__}"))
             _CACHE[cache_key] = compiled
         return compiled
 

@@ -243,8 +243,7 @@ def _repeat(c):
     reps = c.args[0] if len(c.args) == 1 else S.tuple_(c.args)
     if "repeats" in c.kw:
         reps = c.kw["repeats"]
-    return c.opaque(S.call("np.tile", [c.base, c.value(reps)]), f"{_id(c.base)}_tiled",
-                    what=f"{c.base_text}.repeat() (np.tile)")
+    return c.prim("tile", [c.base], {"reps": c.value(reps)})
 
 
 def _flatten(c):
@@ -393,7 +392,8 @@ def _facade_methods():
     """{id(tg.max): "max", ...}: the Tensor facade's functions that call one method."""
     from ..eager import functions as F
     return {id(F.max): "max", id(F.min): "min", id(F.squeeze): "squeeze",
-            id(F.flatten): "flatten", id(F.argmax): "argmax", id(F.argmin): "argmin"}
+            id(F.flatten): "flatten", id(F.argmax): "argmax", id(F.argmin): "argmin",
+            id(F.var): "var", id(F.std): "std", id(F.norm): "norm"}
 
 
 # -- small readers --------------------------------------------------------------------------

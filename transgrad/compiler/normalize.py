@@ -156,6 +156,10 @@ class _Normalizer:
             load = copy_tree(s.target)
             _set_ctx(load, gast.Load())
             new = S.assign(target, gast.BinOp(left=load, op=s.op, right=s.value))
+            if isinstance(s.target, gast.Name):
+                # on an array or a list, Python changes the object in place: the aliasing
+                # check (transform._aliased_mutations) refuses it where another name shares it
+                new._tg_augmented = (s.target.id, s.op)
             return gast.copy_location(new, s)
         if isinstance(s, gast.AnnAssign):
             return gast.copy_location(S.assign(s.target, s.value), s)

@@ -16,7 +16,8 @@ from .creation import (tensor, as_tensor, from_numpy, ones, zeros, full, empty, 
                        scalar_tensor)
 from .functions import (max, min, clamp, clip, transpose, swapaxes, t, permute, squeeze, unsqueeze,
                         flatten, reshape, mm, mv, dot, equal, allclose, clone, detach, where,
-                        return_types, argmax, argmin, cat, concat, stack, maximum, minimum)
+                        return_types, argmax, argmin, cat, concat, stack, maximum, minimum,
+                        var, std, norm)
 from .repr import set_printoptions, get_printoptions, printoptions
 from .. import autograd
 
@@ -31,5 +32,5 @@ __all__ = [
     "scalar_tensor", "max", "min", "clamp", "clip", "transpose", "swapaxes", "t", "permute",
     "squeeze", "unsqueeze", "flatten", "reshape", "mm", "mv", "dot", "equal", "allclose", "clone",
     "detach", "where", "return_types", "argmax", "argmin", "cat", "concat", "stack", "maximum",
-    "minimum", "set_printoptions", "get_printoptions", "printoptions", "autograd",
+    "minimum", "var", "std", "norm", "set_printoptions", "get_printoptions", "printoptions", "autograd",
 ]

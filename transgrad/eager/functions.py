@@ -4,8 +4,8 @@ Each wrapper translates PyTorch's arguments (`dim0, dim1`, `min=`/`max=`, `max(x
 returning `(values, indices)`) into a call of one registry primitive, and is registered with
 `registry.add_spelling(wrapper, prim, binder)` where its result is exactly that primitive's,
 so the compiler resolves `tg.transpose(x, 0, 1)` to the same record as the Tensor method
-(`max`, `min`, `squeeze`, `flatten`, `argmax`, `argmin` are read by compiler/methods.py as the
-methods they call). Wrappers that call a Tensor method also take ndarrays (`_on_arrays`):
+(`max`, `min`, `squeeze`, `flatten`, `argmax`, `argmin`, `var`, `std`, `norm` are read by
+compiler/methods.py as the methods they call). Wrappers that call a Tensor method also take ndarrays (`_on_arrays`):
 generated code calls them on plain arrays, where NumPy's method of the same name would
 mean something else (`ndarray.transpose(0, 1)` is the identity).
 """
@@ -19,12 +19,13 @@ from .. import registry
 from ..errors import NotSupportedError
 from . import dispatch
 from .dispatch import apply, apply_nondiff, wrap
-from .tensor import Tensor, _call_public, _prim, _prim_any, _sizes
+from .tensor import (Tensor, _call_public, _check_norm_order, _dims, _keep, _prim, _prim_any,
+                     _sizes)
 
 __all__ = ["max", "min", "clamp", "clip", "transpose", "swapaxes", "t", "permute", "squeeze",
            "unsqueeze", "flatten", "reshape", "mm", "mv", "dot", "equal", "allclose", "clone",
            "detach", "where", "return_types", "argmax", "argmin", "numel_of", "cat", "concat",
-           "stack", "maximum", "minimum", "neg", "exp", "sin"]
+           "stack", "maximum", "minimum", "neg", "exp", "sin", "var", "std", "norm"]
 
 
 class _ReturnTypes:
@@ -215,14 +216,38 @@ def where(condition, input=None, other=None):
 
 @_on_arrays
 def argmax(input, dim=None, keepdim=False):
-    r = np.argmax(input._data, axis=dim, keepdims=keepdim if dim is not None else False)
+    r = np.argmax(input._data, axis=dim, keepdims=bool(keepdim))
     return wrap(np.asarray(r, dtype=np.int64))
 
 
 @_on_arrays
 def argmin(input, dim=None, keepdim=False):
-    r = np.argmin(input._data, axis=dim, keepdims=keepdim if dim is not None else False)
+    r = np.argmin(input._data, axis=dim, keepdims=bool(keepdim))
     return wrap(np.asarray(r, dtype=np.int64))
+
+
+@_on_arrays
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """`torch.var`: unbiased (correction=1) unless told otherwise (NumPy's np.var: ddof=0)."""
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+@_on_arrays
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """`torch.std`: unbiased (correction=1) unless told otherwise (NumPy's np.std: ddof=0)."""
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None, *, axis=None,
+         keepdims=None):
+    """`torch.norm(x, p, dim, keepdim)`: the 2-norm; other orders raise NotSupportedError.
+    Also takes `axis=`/`keepdims=`, which is how generated code calls the norm primitive."""
+    if out is not None:
+        raise NotSupportedError("tg.norm(..., out=...) is not supported; assign the result")
+    _check_norm_order(p)
+    if dtype is not None:
+        input = input.to(dtype) if isinstance(input, Tensor) else np.asarray(input, dtype=dtype)
+    return _prim("norm").public(input, _dims(dim, axis), _keep(keepdim, keepdims))
 
 
 @_on_arrays

@@ -639,13 +639,16 @@ class Tensor:
         return _mark_view(_call_public(_prim("permute"), (self, dims), {}), self)
 
     def squeeze(self, dim=None):
-        if dim is not None:
-            dims = (dim,) if isinstance(dim, int) else tuple(dim)
-            dims = tuple(d for d in dims if self._data.shape[self._dim(d)] == 1)
-            if not dims:
-                return self._alias()
-            dim = dims if len(dims) > 1 else dims[0]
-        return _mark_view(_call_public(_prim("squeeze"), (self, dim), {}), self)
+        """Without dims of length one; `squeeze(d)` leaves a dim of another length alone
+        (still a new view, SqueezeBackward1, or SqueezeBackward2 for a tuple of dims)."""
+        if dim is None:
+            return _mark_view(_call_public(_prim("squeeze"), (self, None), {}), self)
+        single = not isinstance(dim, (tuple, list))
+        dims = (dim,) if single else tuple(dim)
+        shape = self._data.shape
+        units = tuple(sorted({self._dim(d) for d in dims if shape and shape[self._dim(d)] == 1}))
+        r = _mark_view(_call_public(_prim("squeeze"), (self, units), {}), self)
+        return _renamed(r, "SqueezeBackward1" if single else "SqueezeBackward2")
 
     def _alias(self):
         """A view with the same shape (PyTorch returns a new view for a no-op squeeze)."""
@@ -677,21 +680,107 @@ class Tensor:
         return tuple(self[(slice(None),) * d + (i,)] for i in range(self._data.shape[d]))
 
     def chunk(self, chunks, dim=0):
-        d = self._dim(dim)
-        n = self._data.shape[d]
-        step = -(-n // chunks)
-        return tuple(self[(slice(None),) * d + (slice(i, i + step),)] for i in range(0, n, step))
+        """At most `chunks` pieces of ceil(n / chunks) along `dim` (`split` of that size)."""
+        if not isinstance(chunks, int) or chunks <= 0:
+            raise GradientError("chunk expects `chunks` to be greater than 0, got: "
+                                f"{chunks}")
+        n = self._data.shape[self._dim(dim)]
+        return self.split(max(-(-n // chunks), 1), dim)
 
     def split(self, split_size, dim=0):
+        """Pieces of `split_size` (the last one smaller) or of the sizes listed, as views;
+        one SplitBackward0 / SplitWithSizesBackward0 node, as PyTorch records."""
         d = self._dim(dim)
         n = self._data.shape[d]
-        if isinstance(split_size, int):
-            bounds = list(range(0, n, split_size)) + [n]
+        if isinstance(split_size, (int, np.integer)):
+            if split_size <= 0:
+                raise GradientError(f"split_size can only be 0 if dimension size is 0, but got "
+                                    f"dimension size of {n}" if split_size == 0 else
+                                    f"split expects split_size be non-negative, but got "
+                                    f"split_size={split_size}")
+            sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+            name = "SplitBackward0"
         else:
-            bounds = [0] + list(np.cumsum(split_size))
-        return tuple(self[(slice(None),) * d + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
+            sizes = [int(k) for k in split_size]
+            if sum(sizes) != n or any(k < 0 for k in sizes):
+                raise GradientError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                                    f"(input tensor's size at dimension {d}), but got "
+                                    f"split_sizes={sizes}")
+            name = "SplitWithSizesBackward0"
+        bounds = tuple(int(b) for b in np.cumsum(sizes)[:-1])
+        parts = _call_public(_prim("split"), (self, bounds, d), {})
+        return tuple(_mark_view(_renamed(p, name), self) for p in parts)
+
+    def repeat(self, *sizes):
+        """The tensor tiled `sizes[k]` times along dim k (NumPy's tile; RepeatBackward0)."""
+        sizes = _sizes(sizes)
+        if len(sizes) < self._data.ndim:
+            raise GradientError("Number of dimensions of repeat dims can not be smaller than "
+                                "number of dimensions of tensor")
+        return apply(_prim("tile"), (self,), (sizes,))
+
+    def tile(self, *dims):
+        """`torch.tile`: like repeat, with missing leading repetitions taken as 1."""
+        return apply(_prim("tile"), (self,), (_sizes(dims),))
 
     # -- reductions with PyTorch signatures ---------------------------------------------------
+    # PyTorch also takes NumPy's names `axis=` and `keepdims=` for `dim` and `keepdim`
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce(self, "sum", _dims(dim, axis), _keep(keepdim, keepdims), dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce(self, "mean", _dims(dim, axis), _keep(keepdim, keepdims), dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return _reduce(self, "prod", _dims(dim, axis), _keep(keepdim, keepdims), dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=None):
+        """Unbiased (divides by n - 1) unless `correction=`/`unbiased=False` say otherwise, as
+        in PyTorch; `np.var(t)` keeps NumPy's ddof=0."""
+        return apply(_prim("var"), (self,), _variance_statics(
+            "var", _dims(dim, axis), unbiased, _keep(keepdim, keepdims), correction))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=None):
+        """The square root of `var` with the same arguments (unbiased by default)."""
+        return apply(_prim("std"), (self,), _variance_statics(
+            "std", _dims(dim, axis), unbiased, _keep(keepdim, keepdims), correction))
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The 2-norm (`p` 2 or "fro") over `dim` (everything when None): LinalgVectorNorm."""
+        _check_norm_order(p)
+        x = self if dtype is None else self.to(dtype)
+        return apply(_prim("norm"), (x,), (_dims(dim), keepdim))
+
+    def argmax(self, dim=None, keepdim=False):
+        from . import functions
+        return functions.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        from . import functions
+        return functions.argmin(self, dim, keepdim)
+
+    def masked_fill(self, mask, value):
+        """`value` where the boolean `mask` (broadcast to this shape) is True, else self."""
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise GradientError(f"masked_fill_ only supports boolean masks, but got mask with "
+                                f"dtype {_dt.from_numpy_dtype(m.dtype)._scalar_name}")
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise GradientError(f"masked_fill_ only supports a 0-dimensional value tensor, "
+                                    f"but got tensor with {value._data.ndim} dimension(s).")
+            name = "MaskedFillBackward1"
+        else:
+            value = np.asarray(value, dtype=self._data.dtype)
+            name = "MaskedFillBackward0"
+        m = np.broadcast_to(m, np.broadcast_shapes(m.shape, self._data.shape))
+        r = apply(_prim("where"), (m, value, self), ())
+        if r._data.dtype != self._data.dtype:
+            r = r.to(self.dtype)
+        return _renamed(r, name)
+
     def max(self, dim=None, keepdim=False):
         from . import functions
         return functions.max(self, dim, keepdim)
@@ -706,11 +795,29 @@ class Tensor:
 
     clip = clamp
 
+    def clamp_min(self, min):
+        from . import functions
+        return _renamed(functions.clamp(self, min, None), "ClampMinBackward0")
+
+    def clamp_max(self, max):
+        from . import functions
+        return _renamed(functions.clamp(self, None, max), "ClampMaxBackward0")
+
     def clamp_(self, min=None, max=None):
         prim = _prim("clip")
         return apply_inplace(prim, self, (self,), _clip_statics(prim, min, max))
 
     clip_ = clamp_
+
+    def add(self, other, *, alpha=None):
+        """self + alpha * other (AddBackward0, as PyTorch records it)."""
+        return self + (other if alpha is None else other * alpha)
+
+    def sub(self, other, *, alpha=None):
+        """self - alpha * other."""
+        return self - (other if alpha is None else other * alpha)
+
+    subtract = sub
 
     def mm(self, other):
         return self @ other
@@ -819,6 +926,78 @@ def _cast(t, np_dtype):
     node.__class__ = node_class("ToCopyBackward0")
     node._dtypes = (t._data.dtype,)
     return r
+
+
+# -- PyTorch argument conventions ----------------------------------------------------------------
+
+def _renamed(result, name):
+    """`result` with its backward node named `name`: PyTorch names the node after the call
+    (`masked_fill`, `split`) where transgrad records the one primitive with the same
+    derivative (`where`, `split` at indices)."""
+    node = result._grad_fn
+    if node is not None and type(node).__name__ != name:
+        old = type(node)
+        cls = _RENAMED.get((old, name))
+        if cls is None:
+            if "_nout" in getattr(old, "__slots__", ()):
+                # a node of several outputs: same base and slots, or Python refuses the switch
+                cls = type(name, (old.__base__,), {"__slots__": old.__slots__})
+                cls.__module__ = "builtins"
+            else:
+                from .node import node_class
+                cls = node_class(name)
+            _RENAMED[(old, name)] = cls
+        node.__class__ = cls
+    return result
+
+
+_RENAMED = {}
+
+
+def _dims(dim, axis=None):
+    """PyTorch's `dim` (None, an int, a tuple or a list; or NumPy's `axis=`) as NumPy's axis."""
+    if axis is not None:
+        if dim is not None:
+            raise TensorTypeError("received both dim and its alias axis; give one of them")
+        dim = axis
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _keep(keepdim, keepdims):
+    return keepdim if keepdims is None else keepdims
+
+
+def _reduce(t, name, dim, keepdim, dtype):
+    """`t.sum(dim, keepdim, dtype=)` and friends."""
+    x = t if dtype is None else t.to(dtype)
+    return apply(_prim(name), (x,), (dim, keepdim))
+
+
+def _variance_statics(name, dim, unbiased, keepdim, correction):
+    """PyTorch's var/std arguments as the primitive's (axis, ddof, keepdims): correction 1
+    unless `correction=` or `unbiased=False` say otherwise; `x.var(False)` is unbiased=False."""
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TensorTypeError(f"{name}() received an invalid combination of arguments: "
+                                  "dim is a bool and unbiased is given")
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise GradientError(f"{name}(): can't specify both unbiased and correction; "
+                            "use correction= alone")
+    ddof = correction if correction is not None else (0 if unbiased is False else 1)
+    return (_dims(dim), ddof, keepdim)
+
+
+def _check_norm_order(p):
+    """Only the 2-norm has a primitive: any other order raises instead of computing another
+    norm (NumPy's `norm(x, 2)` would read the 2 as an axis)."""
+    if p is None or (isinstance(p, str) and p == "fro") or (
+            isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
+            and p == 2):
+        return
+    raise NotSupportedError(f"norm(p={p!r}): transgrad has only the 2-norm (p=2 or 'fro') as a "
+                            "primitive; write (x.abs() ** p).sum(dim) ** (1 / p) for another "
+                            "order, or x.abs().amax(dim) for p=inf")
 
 
 # -- binding helpers -----------------------------------------------------------------------------

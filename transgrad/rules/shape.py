@@ -1,4 +1,5 @@
-"""Shape primitives: reshape, transposes, squeeze/unsqueeze, broadcast, join and split, flip, copy.
+"""Shape primitives: reshape, transposes, squeeze/unsqueeze, broadcast, tile, join and split, flip,
+copy.
 
 All are linear: each states its reverse rule and the forward rule applies the primitive to the
 tangent. `concatenate`/`stack` take a sequence of arrays (their cotangent is a list, one per
@@ -90,6 +91,12 @@ def expand_dims(y, x, axis=0):
 def broadcast_to(y, x, shape=()):
     """y = x broadcast to shape"""
     d[x] = unbroadcast(d[y], np.shape(x))
+
+
+@primitive(np.tile, linear=True, grad_fn="RepeatBackward0", aliases=("tile",), methods=("tile",))
+def tile(y, x, reps=1):
+    """y = x repeated reps[k] times along each axis k (`torch.tile`, `Tensor.repeat`)"""
+    d[x] = untile(d[y], np.shape(x), reps)
 
 
 @primitive(np.concatenate, linear=True, grad_fn="CatBackward0", sequence=("xs",),
