@@ -18,7 +18,7 @@ import numpy as np
 SEED = 20240607
 
 # Issue 7's floors that do not belong to one workload.
-COMPILE_FLOOR_S = 0.050          # first tg.grad call of each workload, and of the 10/100-stmt functions
+COMPILE_FLOOR_S = 0.050          # first tg.grad call of each workload W1-W6
 COMPILE_1000_FLOOR_S = 2.0       # the generated 1,000-statement function
 COMPILE_1000_OVER_100_FLOOR = 12.0
 STRAIGHT_LINE_SIZES = (10, 100, 1000)
