@@ -5,7 +5,9 @@ that calls them can itself be read, pasted and transformed again.
 """
 import numpy as np
 
-__all__ = ["zeros_like", "add_grads", "structured"]
+from .anomaly import check_nan   # called by code generated under anomaly mode (anomaly.py)
+
+__all__ = ["zeros_like", "add_grads", "structured", "check_nan"]
 
 
 def zeros_like(value):
