@@ -354,3 +354,17 @@ def callee_shape_mismatch(x):
 
 
 lambda_function = lambda x: x * 2.0  # <- here  # noqa: E731
+
+
+def augmented_through_alias(x):
+    y = x
+    y += 1.0  # <- here
+    return np.sum(x * y)
+
+
+def augmented_in_loop_through_alias(x):
+    h = x * 1.0
+    g = h
+    for i in range(2):
+        g += np.sin(h)  # <- here
+    return np.sum(g * h)

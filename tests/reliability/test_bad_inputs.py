@@ -315,6 +315,12 @@ CASES += [
     Case("compiled-write-through-alias", grad_of(B.writes_through_alias, X3),
          B.writes_through_alias, "'y' and 'x' name the same object", "make a copy first",
          tg.TransformError),
+    Case("compiled-augmented-through-alias", grad_of(B.augmented_through_alias, X3),
+         B.augmented_through_alias, "`y += ...` changes the object 'y' in place",
+         "copy first (y = x.copy())", tg.TransformError),
+    Case("compiled-augmented-in-loop-through-alias", grad_of(B.augmented_in_loop_through_alias, X3),
+         B.augmented_in_loop_through_alias, "'h' names the same object",
+         "write g = g + ...", tg.TransformError),
     Case("compiled-sort-in-place", grad_of(B.sorts_in_place, X3), B.sorts_in_place, ".sort()",
          ".append() is supported", tg.TransformError),
 

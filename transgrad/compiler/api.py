@@ -15,6 +15,7 @@ import traceback
 import numpy as np
 
 from ..errors import GradientError, TransformError, TransgradError
+from . import anomaly as _anomaly
 from . import avals as A
 from .resolve import method_dialect
 from .transform import generate
@@ -27,6 +28,7 @@ __all__ = ["grad", "value_and_grad", "vjp", "source", "stop_gradient", "compile"
            "jvp", "jacobian", "hessian"]
 
 _CACHE = {}
+_ANOMALY = ("anomaly mode",)    # ends a signature key: the NaN-checking variant (anomaly.py)
 
 
 def _check_argnums(fn, argnums):
@@ -174,6 +176,8 @@ class GradientFunction:
         key = tuple(map(A.signature_of, args))
         if kwargs:
             key += tuple((k, A.signature_of(v)) for k, v in sorted(kwargs.items()))
+        if _anomaly.requested():
+            key += (_ANOMALY,)
         compiled = self._by_signature.get(key)
         if compiled is None or not compiled.current():
             compiled = self._compile(args, kwargs, key)
@@ -200,7 +204,8 @@ class GradientFunction:
             with method_dialect(self.dialect):
                 compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
                                               arg_avals=arg_avals, has_aux=self.has_aux,
-                                              label=f"{self.kind} of {fname}"))
+                                              label=f"{self.kind} of {fname}",
+                                              anomaly=bool(key) and key[-1] is _ANOMALY))
             _CACHE[cache_key] = compiled
         self._by_signature[key] = compiled
         self._last = compiled
@@ -346,12 +351,13 @@ def vjp(fn, *primals, has_aux=False):
     for i, p in enumerate(primals):
         _check_float(p, i, fname)
     key = tuple(map(A.signature_of, primals))
-    cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), "vjp", has_aux, key)
+    anomaly = _anomaly.requested()
+    cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), "vjp", has_aux, key, anomaly)
     compiled = _CACHE.get(cache_key)
     if compiled is None or not compiled.current():
         compiled = _Compiled(generate(fn, kind="vjp", wrt_positions=tuple(range(len(primals))),
                                       arg_avals=_arg_avals(fn, primals, {}), has_aux=has_aux,
-                                      label=f"vjp of {fname}"))
+                                      label=f"vjp of {fname}", anomaly=anomaly))
         _CACHE[cache_key] = compiled
     forward, backward = compiled.fn
     try:

@@ -50,6 +50,7 @@ from ..eager.node import AccumulateGrad, Node, op_name
 from ..eager.tensor import Tensor
 from . import avals as A
 from . import activity, ir
+from . import anomaly as _anomaly
 from .quoting import gast
 from .resolve import function_info, method_dialect
 from .transform import Module, generate
@@ -156,16 +157,16 @@ def _closure_key(fn):
     return tuple(out)
 
 
-def _build(fn, wrt, arg_avals):
+def _build(fn, wrt, arg_avals, anomaly=False):
     """Generate the forward/backward pair of `fn` differentiating the parameters at `wrt`
-    (trimmed to those the output depends on)."""
+    (trimmed to those the output depends on); anomaly: with NaN checks (anomaly.py)."""
     info = function_info(fn)
     live, deps = (), False
     with method_dialect("torch"):      # Tensor code: x.transpose(0, 1) swaps dims 0 and 1
         if wrt:
             live, deps = _activity(info, wrt, arg_avals)
         result = generate(fn, kind="vjp", wrt_positions=tuple(live), arg_avals=arg_avals,
-                          label=f"compiled {fn.__name__}")
+                          label=f"compiled {fn.__name__}", anomaly=anomaly)
     return _Entry(fn, result, tuple(live), deps if live else False, tuple(info.params))
 
 
@@ -255,14 +256,16 @@ class Compiled:
     # -- specialisations ------------------------------------------------------------------
     def _entry(self, wrt, arguments):
         sig = tuple((name, A.signature_of(v)) for name, v in arguments.items())
-        key = (wrt, sig)
+        anomaly = bool(wrt) and _anomaly.requested()     # NaN-checking backward variant
+        key = (wrt, sig, True) if anomaly else (wrt, sig)
         entry = self._entries.get(key)
         if entry is None or not entry.current():
-            cache_key = (self.fn.__code__, _closure_key(self.fn), id(self.fn.__globals__), wrt, sig)
+            cache_key = (self.fn.__code__, _closure_key(self.fn), id(self.fn.__globals__), wrt,
+                         sig) + ((True,) if anomaly else ())
             entry = _CACHE.get(cache_key)
             if entry is None or not entry.current():
                 avals = {name: A.from_value(v) for name, v in arguments.items()}
-                entry = _CACHE[cache_key] = _build(self.fn, wrt, avals)
+                entry = _CACHE[cache_key] = _build(self.fn, wrt, avals, anomaly)
             self._entries[key] = entry
         if wrt:
             self._last = entry

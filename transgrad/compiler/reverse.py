@@ -21,7 +21,7 @@ generated forward/backward pair (`callees.request`), whose tape is an ordinary v
 """
 from .. import registry
 from ..errors import TransformError
-from . import ir, template, userrules
+from . import anomaly, ir, template, userrules
 from . import syntax as S
 from .quoting import gast, copy_tree
 from .saves import place_saves
@@ -400,6 +400,8 @@ class Reverse:
             stmts, expr = self.instantiate(s, rule, i, seed)
             out.extend(stmts)
             self.add(arg.id, expr, out, zero)
+            if anomaly.instrumented():      # anomaly mode: NaN check (none otherwise)
+                out.append(anomaly.check_statement(self, s, i, arg.id))
 
     def instantiate(self, s, rule, i, seed):
         prim = s.prim

@@ -24,6 +24,7 @@ from .. import helpers as _helpers
 from .. import registry
 from ..errors import TransformError
 from . import activity, anf, avals as A, higher, ir, normalize, optimize
+from . import anomaly as _anomaly
 from . import runtime as _runtime
 from . import syntax as S
 from .codegen import Function, compile_module, render_module
@@ -785,14 +786,16 @@ def _index_value(index):
     return copy_tree(index)
 
 
-def generate(fn, *, kind, wrt_positions, arg_avals, has_aux=False, label=None, scalar_check=True):
+def generate(fn, *, kind, wrt_positions, arg_avals, has_aux=False, label=None, scalar_check=True,
+             anomaly=False):
     """Generate and compile. kind: 'grad', 'value_and_grad', 'vjp' or 'jvp' (forward mode:
-    the entry is (function, tangent parameter names)). Returns a dict with the entry
-    point(s), source, line map and file name."""
+    the entry is (function, tangent parameter names)). anomaly: follow backward statements
+    with NaN checks (compiler/anomaly.py). Returns a dict with the entry point(s), source,
+    line map and file name."""
     collecting = gc.isenabled()
     gc.disable()       # compiling allocates many small trees; collect once, afterwards
     try:
-        with recording() as guard:   # the scope values the module bakes in (resolve.Guard)
+        with recording() as guard, _anomaly.instrumenting(anomaly):  # guard: resolve.Guard
             result = _generate(fn, kind, wrt_positions, arg_avals, has_aux, label, scalar_check)
         result["guard"] = guard
         return result
