@@ -168,10 +168,6 @@ def test_graph_freed_by_refcounting_alone(no_gc):
     assert x.grad is not None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "eager engine: after backward a node sets `_args = None` but keeps `_saved`, whose "
-    "records hold the saved Tensors themselves, so the values backward read stay alive "
-    "until the whole graph dies (transgrad/eager/engine.py, not this helper's file)"))
 def test_saved_values_released_after_backward(no_gc):
     x = tg.tensor(X, requires_grad=True)
     h = x.sin()

@@ -430,7 +430,7 @@ def _run_node(n, g, graph, keep_graph, wanted, anomaly):
         grads = [None if (f is None or not wanted[i]) else f(g, *args)
                  for i, f in enumerate(n._fns)]
     if not keep_graph and saved is not None:
-        n._args = None
+        n._args = n._saved = None     # the saved Tensors are released with the arguments
     dts = n._dtypes
     if dts is not None:
         for i, dt in enumerate(dts):
@@ -502,7 +502,7 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
                         if saved[k][0] != saved[k + 1]:
                             raise _version_error(n, *saved[k - 2:k + 2])
                     if not keep_graph:
-                        n._args = None
+                        n._args = n._saved = None
                 if len(fns) == 1:
                     grads = (fns[0](g, *args),)
                 elif len(fns) == 2:
