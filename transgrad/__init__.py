@@ -2,7 +2,8 @@
 Tensor facade. See README.md and docs/design.md."""
 from . import rules as _rules  # noqa: F401  (registers the primitive set)
 from . import registry
-from .errors import TransgradError, TransformError, TemplateError, GradientError, UnknownFunctionError
+from .errors import (TransgradError, TransformError, TemplateError, GradientError, UnknownFunctionError,
+                     ShapeError)
 
 # `tg.sin`, `tg.sum`, ...: one function per primitive, from the registry.
 globals().update(registry.public_functions())

@@ -11,6 +11,7 @@ __all__ = [
     "TransformError",
     "UnknownFunctionError",
     "GradientError",
+    "ShapeError",
     "TensorTypeError",
     "TensorValueError",
     "TensorIndexError",
@@ -85,6 +86,10 @@ class UnknownFunctionError(TransformError):
 
 class GradientError(TransgradError, RuntimeError):
     """A gradient cannot be computed for these values (wrong shape, freed graph, ...)."""
+
+
+class ShapeError(TransgradError, RuntimeError):
+    """Operands whose shapes do not broadcast (PyTorch's RuntimeError, with its message)."""
 
 
 class TensorTypeError(TransgradError, TypeError):

@@ -344,10 +344,7 @@ CASES += [
     Case("eager-unused-input", unused_input, None, "not have been used in the graph",
          "allow_unused=True", tg.GradientError),
     Case("eager-shape-mismatch", eager_shape_mismatch, None, "size of tensor a (2)",
-         "non-singleton dimension 0",
-         xfail="eager dispatch lets NumPy's ValueError through; PyTorch raises RuntimeError "
-               "'The size of tensor a (2) must match the size of tensor b (3) at non-singleton "
-               "dimension 0' (transgrad/eager/dispatch.py, owned by another helper)"),
+         "non-singleton dimension 0", tg.ShapeError),
 ]
 
 

@@ -33,7 +33,7 @@ import weakref
 import numpy as np
 
 from .. import registry
-from ..errors import GradientError, TensorTypeError
+from ..errors import GradientError, ShapeError, TensorTypeError
 from . import dtypes as _dt
 from .grad_mode import STATE
 from .node import AccumulateGrad, node_class
@@ -87,6 +87,22 @@ def _make_quiet_context():
 
 _QUIET = _make_quiet_context()
 run_quiet = _QUIET.run if _QUIET is not None else call_quiet
+
+
+def broadcast_error(error, operands):
+    """PyTorch's error for operands whose shapes do not broadcast (NumPy raised `error`, a
+    ValueError); `error` itself when the shapes were not the problem."""
+    shapes = [np.shape(a) for a in operands if not isinstance(a, (str, slice, type(None)))]
+    for j, sa in enumerate(shapes):
+        for sb in shapes[j + 1:]:
+            n = max(len(sa), len(sb))
+            for i in range(1, n + 1):
+                da = sa[-i] if i <= len(sa) else 1
+                db = sb[-i] if i <= len(sb) else 1
+                if da != db and da != 1 and db != 1:
+                    return ShapeError(f"The size of tensor a ({da}) must match the size of "
+                                      f"tensor b ({db}) at non-singleton dimension {n - i}")
+    return error
 
 
 def busy(error):
@@ -359,6 +375,8 @@ def apply(prim, inputs, statics):
         if not busy(error):
             raise
         out = call_quiet(spec.run, *arrays, *statics)
+    except ValueError as error:
+        raise broadcast_error(error, arrays) from None
     if spec.multi:
         return _multi_result(spec, inputs, arrays, statics, out, any_rg)
     if type(out) is not _ndarray:
@@ -654,6 +672,8 @@ def _make_binary_call(spec):
                 if not busy(error):
                     raise
                 out = call_quiet(op, xa, ya)
+            except ValueError as error:
+                raise broadcast_error(error, (xa, ya)) from None
             to = type(out)
             if to is not _ndarray and (not scalar or to not in _SCALARS):
                 out = _asarray(out)
@@ -795,6 +815,8 @@ def _binary(spec, x, y, statics):
         if not busy(error):
             raise
         out = call_quiet(fn, xa, ya, *statics)
+    except ValueError as error:
+        raise broadcast_error(error, (xa, ya)) from None
     to = type(out)
     if to is not _ndarray and (to not in _SCALARS or not scalar):
         out = _asarray(out)
