@@ -308,10 +308,7 @@ CASES += [
     Case("compiled-undefined-name", grad_of(B.uses_undefined_name, 0.5), B.uses_undefined_name,
          "'NOT_DEFINED_ANYWHERE'", "is not defined", tg.TransformError),
     Case("compiled-unbound-local", grad_of(B.unbound_local, 0.5), B.unbound_local, "'y'",
-         "print tg.source", tg.GradientError,
-         xfail="the forward computation of y is dead code for the gradient, so the read of an "
-               "unassigned local is optimised away and the gradient is 0.0 where Python raises "
-               "UnboundLocalError"),
+         "print tg.source", tg.GradientError),
     Case("compiled-write-through-alias", grad_of(B.writes_through_alias, X3),
          B.writes_through_alias, "'y' and 'x' name the same object", "make a copy first",
          tg.TransformError),

@@ -19,6 +19,7 @@ import numpy as np
 from .. import registry
 from ..errors import TransformError
 from . import higher, ir, methods, userrules
+from . import runtime as _runtime
 from . import syntax as S
 from .quoting import gast, copy_tree
 from .resolve import MISSING, classify, function_info
@@ -124,6 +125,10 @@ class _ANF:
                                      "lst = lst[:-1]); .append() is supported")
             if isinstance(func, gast.Name) and func.id == "print" and not self.info.is_local("print"):
                 self.emit(out, ir.Effect(self.translated(s)), s)
+                return
+            if isinstance(func, gast.Name) and func.id == "defined" and not self.info.is_local(
+                    "defined") and self.info.lookup("defined") is _runtime.defined:
+                self.emit(out, ir.Effect(self.translated(s)), s)   # generated code's check
                 return
         target = self.namer.fresh("unused")
         self.expr(value, out, s, target=target)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .anomaly import check_nan   # called by code generated under anomaly mode (anomaly.py)
 
-__all__ = ["zeros_like", "add_grads", "structured", "check_nan"]
+__all__ = ["zeros_like", "add_grads", "structured", "check_nan", "defined"]
 
 
 def zeros_like(value):
@@ -55,3 +55,9 @@ def structured(grad, like):
     if grad is None:
         return zeros_like(like)
     return grad
+
+
+def defined(value):
+    """Nothing: the call keeps a read of a variable that may be unassigned where the user's
+    code reads it (compiler/assigned.py), so Python raises UnboundLocalError there, as it
+    would in the user's function, though the gradient does not need the value."""

@@ -23,7 +23,7 @@ import numpy as np
 from .. import helpers as _helpers
 from .. import registry
 from ..errors import TransformError
-from . import activity, anf, avals as A, higher, ir, normalize, optimize
+from . import activity, anf, assigned, avals as A, higher, ir, normalize, optimize
 from . import anomaly as _anomaly
 from . import runtime as _runtime
 from . import syntax as S
@@ -216,6 +216,7 @@ class Module:
         scope.locals |= ir.all_defs(block)
         if not block or not isinstance(block[-1], ir.Return):
             block.append(ir.Return(S.const(None)).located(info.fdef))
+        block = assigned.check_reads(block, info)    # reads Python may find unbound
         ret = block.pop()
         out_atom, aux_atom = ret.value, None
         if has_aux:
