@@ -133,17 +133,23 @@ def signature_of(v, depth=0):
     if t is float:
         return "f"
     if t is np.ndarray:
-        return (v.dtype.str, v.shape)
+        # the dtype object, not `dtype.str` (which builds a string on every call); "a" keeps
+        # a dtype from ever being compared with the string tags of the other kinds
+        return ("a", v.dtype, v.shape)
     if t is int:
         return "i"
     if t is bool:
         return "b"
-    if t in (list, tuple):
+    if t is list or t is tuple:
         if len(v) > _SMALL or depth > 4:
             return (t.__name__, len(v))
         if t is tuple and v and all(type(e) is int for e in v):
             return ("ints", v)
-        return (t.__name__,) + tuple(signature_of(e, depth + 1) for e in v)
+        # a list of arrays (per-step weights, say) is keyed on every call: no recursion for
+        # its elements
+        d = depth + 1
+        return (t.__name__, *[("a", e.dtype, e.shape) if type(e) is np.ndarray
+                              else signature_of(e, d) for e in v])
     if t is dict:
         if len(v) > _SMALL or depth > 4:
             return ("dict", len(v))

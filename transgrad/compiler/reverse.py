@@ -415,12 +415,42 @@ class Reverse:
             names[t] = S.name(self.namer.fresh(t))
         if prim.user:               # names its rules read from the user's module
             userrules.rule_names(self, prim, rule, names)
-        expr = rule.core if prim.broadcasting and self.same_shape(s.args[i], s.target) else None
+        expr = None
+        if prim.broadcasting:
+            if self.same_shape(s.args[i], s.target):
+                expr = rule.core
+            else:
+                expr = self.summed_core(rule, s.args[i], s.target)
         stmts, expr = template.instantiate(rule, names, expr, self.known_shape)
         for node in S.walk([expr] + stmts):
             if type(node) is gast.Name and node.id in _HELPERS:
                 self.helpers_used.add(node.id)
         return stmts, expr
+
+    def summed_core(self, rule, atom, target):
+        """`rule.core` summed down to the input's shape as `np.sum(core, axis=...)`, where
+        both shapes are known and the input's shape is the output's with leading axes
+        dropped, or with some axes of length one (what `unbroadcast` would do, without its
+        shape tests at run time); None otherwise."""
+        if not isinstance(atom, gast.Name):
+            return None
+        a, z = self.aval(atom.id), self.aval(target)
+        if a.kind != "array" or z.kind != "array" or a.shape is None or z.shape is None:
+            return None
+        src, dst = tuple(z.shape), tuple(a.shape)
+        extra = len(src) - len(dst)
+        if extra < 0 or any(not isinstance(n, int) for n in src + dst):
+            return None
+        if extra and dst == src[extra:]:
+            axes, keep = tuple(range(extra)), False
+        elif not extra and all(m == n or m == 1 for m, n in zip(dst, src)):
+            axes, keep = tuple(i for i, (m, n) in enumerate(zip(dst, src)) if m != n), True
+        else:
+            return None
+        keywords = {"axis": S.const(axes[0] if len(axes) == 1 else axes)}
+        if keep:
+            keywords["keepdims"] = S.const(True)
+        return S.call(S.dotted("np.sum"), [copy_tree(rule.core)], keywords)
 
     def known_shape(self, var):
         av = self.aval(var)
