@@ -270,7 +270,7 @@ def _ratios(entry, workload):
 
 
 def _meets(value, floor):
-    return None if value is None else bool(value <= floor)
+    return None if value is None or floor is None else bool(value <= floor)
 
 
 def _straight_line_floors(results):
@@ -284,7 +284,7 @@ def _straight_line_floors(results):
                       ("<=12x the 100-stmt time", seconds / t100 if seconds and t100 else None,
                        COMPILE_1000_OVER_100_FLOOR)]
         else:
-            floors = []   # issue 7 bounds W1-W6's compile time, and 1,000 statements' (above)
+            floors = [("", seconds, None)]   # issue 7 bounds only W1-W6 and 1,000 statements
         rows.append((n, result, floors))
     return rows
 
@@ -391,6 +391,8 @@ def _render_memory(report):
 
 
 def _floor_cell(value, floor, unit):
+    if floor is None:       # a figure reported without a floor
+        return "n/a" if value is None else _format_seconds(value) if unit == "s" else f"{value:.2f}"
     limit = f"<={_format_seconds(floor, 3)}" if unit == "s" else f"<={floor:g}"
     if value is None:
         return f"n/a ({limit})"
