@@ -206,9 +206,6 @@ def loop_index_after(x, n):
     return x * i
 
 
-@pytest.mark.xfail(strict=True, reason="optimize._remove_empty drops the forward `for` loop "
-                   "whose body is dead for the gradient, though its target `i` is read after it "
-                   "(pre-existing; UnboundLocalError where Python has i = n - 1)")
 def test_loop_target_read_after_a_loop_with_a_dead_body():
     # d/dx (x * 1.5**2 * i) with i = 1 at n = 2
     assert tg.grad(loop_index_after)(1.0, 2) == pytest.approx(2.25)

@@ -582,6 +582,7 @@ def _target_leaves(t):
 
 def _remove_empty(body):
     changed = False
+    loaded = None     # names read anywhere: a loop whose target is read is kept, even if empty
     for block in _blocks(body):
         kept = []
         for s in block:
@@ -596,8 +597,11 @@ def _remove_empty(body):
             elif isinstance(s, gast.For):
                 s.body = [x for x in s.body if not isinstance(x, gast.Pass)]
                 if not _has_code(s.body) and _pure(s.iter):
-                    changed = True
-                    continue
+                    if loaded is None:
+                        loaded = S.names_loaded(body)
+                    if not (S.names_stored(s.target) & loaded):
+                        changed = True
+                        continue
                 if not s.body:
                     s.body = [gast.Pass()]
             elif isinstance(s, gast.Pass) and len(block) > 1:
