@@ -6,8 +6,8 @@ need surface outside API.md section 1). A snippet carries
 
 - `torch`: the PyTorch source: the spec's, verbatim, or changed as `changes` says (only to
   leave out surface that API.md section 1 does not promise, or to make random values fixed);
-- `tg`: the same program for transgrad, `harness.port(torch)` (only the library's name
-  differs; a test checks this, so the two cannot drift apart);
+- `tg` (derived, not stored): the same program for transgrad, `harness.port(torch)`: only the
+  library's name differs;
 - `expected`: PyTorch 2.13's output: the spec's, verbatim, when `changes` is empty, otherwise
   what PyTorch 2.13.0 printed for the changed source (the tests re-check it against the live
   PyTorch when it is installed).
@@ -27,9 +27,14 @@ class Snippet:
     id: str          # the spec's heading number, "3.4"
     title: str       # the spec's heading text
     torch: str
-    tg: str
     expected: str
     changes: str = ""
+
+    @property
+    def tg(self) -> str:
+        """The transgrad version: the PyTorch source with the library's name changed."""
+        from .harness import port
+        return port(self.torch)
 
     @property
     def section(self) -> int:

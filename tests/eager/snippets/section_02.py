@@ -29,23 +29,6 @@ with torch.no_grad():
     h = a * 2
 print("h (op under no_grad)", h.is_leaf, h.requires_grad, h.grad_fn)
 ''',
-        tg='''\
-a = tg.rand(10, requires_grad=True)
-print("a", a.is_leaf, a.requires_grad)
-c = tg.rand(10) + 2
-print("c (op on non-rg)", c.is_leaf, c.requires_grad, c.grad_fn)
-d = tg.rand(10).requires_grad_()
-print("d (requires_grad_())", d.is_leaf, d.requires_grad)
-e = tg.rand(10, requires_grad=True).detach()
-print("e (detach)", e.is_leaf, e.requires_grad, e.grad_fn)
-f = tg.rand(10, dtype=tg.float64, requires_grad=True)
-print("f", f.is_leaf, f.requires_grad)
-g = tg.rand(10, requires_grad=True) * 2
-print("g (op on rg)", g.is_leaf, g.requires_grad)
-with tg.no_grad():
-    h = a * 2
-print("h (op under no_grad)", h.is_leaf, h.requires_grad, h.grad_fn)
-''',
         expected='''\
 a True True
 c (op on non-rg) True False None
@@ -73,19 +56,6 @@ print(z, z.is_leaf)
 t = torch.tensor([1.0, 2.0], requires_grad=True)
 print(t.sum().requires_grad, (t > 1).requires_grad)
 ''',
-        tg='''\
-x = tg.ones(2)
-w = tg.ones(2, requires_grad=True)
-print((x + 1).requires_grad, (x + w).requires_grad, (x * w).grad_fn)
-print((w.detach() + x).requires_grad)
-y = tg.ones(2, requires_grad=False)
-print(y.requires_grad, y.grad_fn, y.is_leaf)
-z = tg.zeros(2)
-z.requires_grad = True
-print(z, z.is_leaf)
-t = tg.tensor([1.0, 2.0], requires_grad=True)
-print(t.sum().requires_grad, (t > 1).requires_grad)
-''',
         expected='''\
 False True <MulBackward0 object at 0x7fecef7815a0>
 False
@@ -99,20 +69,6 @@ True False
         title='requires_grad_() / requires_grad= on non-leaf',
         torch='''\
 x = torch.ones(2, requires_grad=True)
-y = x * 2
-with raises():
-    y.requires_grad_(False)
-with raises():
-    y.requires_grad = False
-with raises():
-    y.requires_grad_(True)   # already requires grad -> ?
-print(y.requires_grad)
-with raises():
-    x.requires_grad_(False)   # leaf: allowed
-print(x.requires_grad)
-''',
-        tg='''\
-x = tg.ones(2, requires_grad=True)
 y = x * 2
 with raises():
     y.requires_grad_(False)
@@ -145,14 +101,6 @@ z.backward()
 print(x.grad)
 print(y.grad)
 ''',
-        tg='''\
-x = tg.ones(2, requires_grad=True)
-y = x * 2
-z = y.sum()
-z.backward()
-print(x.grad)
-print(y.grad)
-''',
         expected='''\
 tensor([2., 2.])
 WARNING UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)
@@ -168,16 +116,6 @@ None
         ),
         torch='''\
 x = torch.ones(2, requires_grad=True)
-y = x * 2
-y.retain_grad()
-z = (y * y).sum()
-z.backward()
-print(y.grad)
-print(x.grad)
-x.retain_grad()   # no-op on leaf
-''',
-        tg='''\
-x = tg.ones(2, requires_grad=True)
 y = x * 2
 y.retain_grad()
 z = (y * y).sum()
@@ -205,17 +143,6 @@ with raises():
 x.grad = None
 print(x.grad)
 ''',
-        tg='''\
-x = tg.ones(2, requires_grad=True)
-x.grad = tg.tensor([5.0, 6.0])
-print(x.grad)
-with raises():
-    x.grad = tg.ones(3)
-with raises():
-    x.grad = tg.ones(2, dtype=tg.float64)
-x.grad = None
-print(x.grad)
-''',
         expected='''\
 tensor([5., 6.])
 EXC builtins.RuntimeError: attempting to assign a gradient of size '[3]' to a tensor of size '[2]'. Please ensure that the gradient and the tensor are the same size
@@ -236,18 +163,6 @@ y = x * 2
 r = y.detach_()
 print(r is y, y, y.is_leaf, y.requires_grad, y.grad_fn)
 t = torch.zeros(2)
-print(t.requires_grad_() is t, t)
-print(x.grad_fn, x.is_leaf, x.grad)
-''',
-        tg='''\
-x = tg.ones(3, requires_grad=True)
-d = x.detach()
-d[0] = 5.0
-print(x, d)
-y = x * 2
-r = y.detach_()
-print(r is y, y, y.is_leaf, y.requires_grad, y.grad_fn)
-t = tg.zeros(2)
 print(t.requires_grad_() is t, t)
 print(x.grad_fn, x.is_leaf, x.grad)
 ''',

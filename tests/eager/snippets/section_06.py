@@ -25,21 +25,6 @@ ggg = torch.autograd.grad(gg, x3, create_graph=True)[0]
 gggg = torch.autograd.grad(ggg, x3, create_graph=True)[0]
 print(gg, ggg, gggg)
 ''',
-        tg='''\
-x = tg.tensor(2.0, requires_grad=True)
-y = x ** 3
-g, = tg.autograd.grad(y, x, create_graph=True)
-print(g)
-g2, = tg.autograd.grad(g, x)
-print(g2)
-g3 = tg.autograd.grad(y, x, create_graph=True)
-print(g3)
-x3 = tg.tensor(2.0, requires_grad=True)
-gg = tg.autograd.grad(x3 ** 3, x3, create_graph=True)[0]
-ggg = tg.autograd.grad(gg, x3, create_graph=True)[0]
-gggg = tg.autograd.grad(ggg, x3, create_graph=True)[0]
-print(gg, ggg, gggg)
-''',
         expected='''\
 tensor(12., grad_fn=<MulBackward0>)
 tensor(12.)
@@ -54,18 +39,6 @@ tensor(12., grad_fn=<MulBackward0>) tensor(12., grad_fn=<MulBackward0>) tensor(6
 x = torch.tensor(2.0, requires_grad=True)
 y = x ** 2
 z = torch.sin(y)
-y.backward(retain_graph=True)
-print(x.grad)
-x.grad.zero_()
-z.backward()
-print(x.grad)
-import math
-print(4 * math.cos(4.0))
-''',
-        tg='''\
-x = tg.tensor(2.0, requires_grad=True)
-y = x ** 2
-z = tg.sin(y)
 y.backward(retain_graph=True)
 print(x.grad)
 x.grad.zero_()
@@ -93,16 +66,6 @@ x.grad = None
 g.backward()
 print(x.grad)
 ''',
-        tg='''\
-x = tg.tensor(2.0, requires_grad=True)
-y = x ** 3
-y.backward(create_graph=True)
-print(x.grad)
-g = x.grad
-x.grad = None
-g.backward()
-print(x.grad)
-''',
         expected='''\
 WARNING UserWarning: Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)
 tensor(12., grad_fn=<CopyBackwards>)
@@ -120,14 +83,6 @@ print(g, g.requires_grad)
 with raises():
     torch.autograd.grad(g, x)
 ''',
-        tg='''\
-x = tg.tensor(2.0, requires_grad=True)
-y = x ** 3
-g, = tg.autograd.grad(y, x)
-print(g, g.requires_grad)
-with raises():
-    tg.autograd.grad(g, x)
-''',
         expected='''\
 tensor(12.) False
 EXC builtins.RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn
@@ -143,15 +98,6 @@ g, = torch.autograd.grad(f, x, create_graph=True)
 print(g)
 v = torch.tensor([1.0, 0.0])
 hv, = torch.autograd.grad(g, x, grad_outputs=v)
-print(hv)
-''',
-        tg='''\
-x = tg.tensor([1.0, 2.0], requires_grad=True)
-f = (x ** 3).sum() + x[0] * x[1]
-g, = tg.autograd.grad(f, x, create_graph=True)
-print(g)
-v = tg.tensor([1.0, 0.0])
-hv, = tg.autograd.grad(g, x, grad_outputs=v)
 print(hv)
 ''',
         expected='''\
