@@ -135,15 +135,15 @@ def walk(node):
                         stack.append(x)
 
 
-def names_loaded(node):
-    """Names read anywhere under `node` (a node or a list of nodes)."""
+def _names(node, ctx):
+    """Names under `node` (a node or a list of nodes) whose context is of type `ctx`."""
     out = set()
     stack = list(node) if isinstance(node, list) else [node]
-    Name, Load = gast.Name, gast.Load
+    Name = gast.Name
     while stack:
         n = stack.pop()
         if type(n) is Name:
-            if type(n.ctx) is Load:
+            if type(n.ctx) is ctx:
                 out.add(n.id)
             continue
         for v in n.__dict__.values():
@@ -155,25 +155,13 @@ def names_loaded(node):
                     if isinstance(x, gast.AST):
                         stack.append(x)
     return out
+
+
+def names_loaded(node):
+    """Names read anywhere under `node` (a node or a list of nodes)."""
+    return _names(node, gast.Load)
 
 
 def names_stored(node):
     """Names bound anywhere under `node` (assignment targets, loop targets)."""
-    out = set()
-    stack = list(node) if isinstance(node, list) else [node]
-    Name, Store = gast.Name, gast.Store
-    while stack:
-        n = stack.pop()
-        if type(n) is Name:
-            if type(n.ctx) is Store:
-                out.add(n.id)
-            continue
-        for v in n.__dict__.values():
-            if isinstance(v, gast.AST):
-                if not isinstance(v, _SKIP):
-                    stack.append(v)
-            elif isinstance(v, list):
-                for x in v:
-                    if isinstance(x, gast.AST):
-                        stack.append(x)
-    return out
+    return _names(node, gast.Store)
