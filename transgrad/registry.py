@@ -762,7 +762,7 @@ def _derive_jvps(prim, body):
             x = prim.inputs[i]
             core = body.vjp[x].value
             _check_elementwise_linear(prim, body, x, core)
-            jvps[i] = _finish_jvp(prim, x, _Substitute({f"d:{prim.output}": _seed(f"t", x)}).visit(
+            jvps[i] = _finish_jvp(prim, x, _Substitute({f"d:{prim.output}": _seed("t", x)}).visit(
                 copy_tree(core)))
         return jvps
     if prim.linear:

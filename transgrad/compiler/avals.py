@@ -14,7 +14,6 @@ Shapes come from NumPy's own rules: elementwise primitives broadcast their input
 primitive is run once on zero-strided dummy arrays of the right shapes (cached), which costs
 nothing for large shapes. Unknown is always a correct answer.
 """
-import numbers
 
 import numpy as np
 
@@ -621,5 +620,3 @@ def index_aval(base, index, value_of):
     return UNKNOWN
 
 
-def is_number(v):
-    return isinstance(v, numbers.Number)

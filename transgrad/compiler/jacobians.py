@@ -15,7 +15,6 @@
 Each generated function is cached per (code object, closure, positions, signature), as
 `tg.grad` caches gradients.
 """
-import copy
 import weakref
 
 import numpy as np
@@ -316,10 +315,6 @@ def hessian(fn, argnums=0):
     Hessian-vector product), shaped `in.shape + in.shape`."""
     from .api import grad
     return JacobianFunction(grad(fn, argnums), argnums, "forward", name="hessian")
-
-
-def _deepcopy(value):
-    return copy.deepcopy(value)
 
 
 # -- tg.jvp called inside a function being transformed (reverse over forward) --------------

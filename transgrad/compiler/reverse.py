@@ -19,7 +19,6 @@ backwards over the same range, which restores its counter; a `while` loop counts
 iterations and the backward pass runs that many. User-function calls become calls of a
 generated forward/backward pair (`callees.request`), whose tape is an ordinary value.
 """
-from .. import registry
 from ..errors import TransformError
 from . import anomaly, ir, template, userrules
 from . import syntax as S
@@ -623,7 +622,6 @@ class Reverse:
         """Reads whose value the backward pass can recompute as cheaply as it could pop it:
         `c_k = c[k]` where `c` never changes and `k` is a loop counter the backward loop
         restores. Returns (the reads still to save, {point: recomputations})."""
-        n = len(items)
         changing = set(outer_kills)
         for item in items:
             changing |= item.defs
@@ -726,14 +724,6 @@ def _cheap(s):
     if isinstance(s, ir.Prim) and s.index_syntax is not None:
         return True
     return False
-
-
-class _CoreRule:
-    """A rule seen through its `core` (no unbroadcast): for inputs of the output's shape."""
-
-    def __init__(self, rule):
-        self.stmts = rule.stmts
-        self.expr = rule.core
 
 
 _HELPERS = frozenset(__import__("transgrad.helpers", fromlist=["__all__"]).__all__)

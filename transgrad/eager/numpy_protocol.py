@@ -114,10 +114,6 @@ def _shape(a, *args, **kwargs):
     return tuple(getattr(a, "shape", np.shape(a)))
 
 
-def _ndim(a):
-    return getattr(a, "ndim", None) if hasattr(a, "_data") else np.ndim(a)
-
-
 def _size(a, axis=None):
     data = getattr(a, "_data", a)
     return np.size(data, axis)
