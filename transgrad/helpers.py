@@ -74,14 +74,17 @@ def reduced_count(shape, axis=None):
 
 
 def zeros_like_shape(g, shape):
-    """Zeros of `shape` with `g`'s dtype (a dense cotangent to scatter into)."""
+    """Zeros of `shape` with `g`'s dtype (a dense cotangent to scatter into); for a batch of
+    cotangents (`compiler/batching.py`, which `tg.jacobian` runs), a batch of zeros."""
+    if getattr(type(g), "__batched__", False):
+        return np.zeros_like(g, shape=shape)
     return np.zeros(shape, dtype=getattr(g, "dtype", np.float64))
 
 
 def unindex(g, shape, index):
     """The cotangent of `x[index]` scattered back into an array of `x`'s `shape`; repeated
     integer indices accumulate."""
-    out = np.zeros(shape, dtype=getattr(g, "dtype", np.float64))
+    out = zeros_like_shape(g, shape)
     np.add.at(out, index, g)
     return out
 
@@ -174,6 +177,8 @@ def dot_axes(x_ndim, y_ndim):
 
 def index_update(x, index, v):
     """A copy of `x` with `x[index] = v` (the functional form of an index assignment)."""
+    if getattr(type(v), "__batched__", False) and not getattr(type(x), "__batched__", False):
+        x = zeros_like_shape(v, np.shape(x)) + x      # a batch to write a batch into
     out = np.copy(x)
     out[index] = v
     return out

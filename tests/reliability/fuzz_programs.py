@@ -409,7 +409,40 @@ def check(program, directory):
         assert np.allclose(tangent_out, expected, rtol=1e-8, atol=1e-9 * scale), (
             f"forward-mode tangent {tangent_out} but reverse gives {expected}{where}")
         columns += 1
+
+    if hasattr(tg, "hessian"):
+        columns += _check_batched(f, args, grads_c, scale, where)
     return columns
+
+
+def _check_batched(f, args, grads_c, scale, where):
+    """Derivative matrices computed with one batch of seeds (compiler/batching.py) equal
+    those computed one seed at a time, and the batch was actually used: the Hessian (forward
+    over reverse, batched tangents) and the Jacobian of the gradient in reverse mode
+    (reverse over reverse, batched cotangents)."""
+    p = max(range(len(args)), key=lambda k: np.size(args[k]))
+    checks = [("hessian", lambda v: tg.hessian(f, p, vectorize=v)),
+              ("reverse-mode Jacobian of the gradient",
+               lambda v: tg.jacobian(tg.grad(f, p), p, mode="reverse", vectorize=v))]
+    compared = 0
+    for label, make in checks:
+        batched, looped = make(True), make(False)
+        try:
+            want = looped(*args)
+        except tg.TransgradError:
+            # second order of this program is refused (loudly) one seed at a time too: a
+            # limit of higher-order code, not of batching (counted in SECOND_ORDER_REFUSED)
+            SECOND_ORDER_REFUSED[label] = SECOND_ORDER_REFUSED.get(label, 0) + 1
+            continue
+        got = batched(*args)
+        assert batched.batched, f"the batched {label} fell back: {batched.fallback_reason}{where}"
+        assert _close(got, want, 1e-12, 1e-12 * scale), (
+            f"batched {label} = {got!r} but one seed at a time gives {want!r}{where}")
+        compared += 1
+    return compared
+
+
+SECOND_ORDER_REFUSED = {}
 
 
 # -- more statement kinds (each keeps the writer's shapes exact) -----------------------------

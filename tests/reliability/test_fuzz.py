@@ -41,3 +41,5 @@ def test_fuzz_report():
     """How many programs ran (after the run above, in the same session)."""
     if STATS["programs"]:
         print(f"\nfuzzing: {STATS['programs']} programs agreed in {STATS['columns']} columns")
+    if F.SECOND_ORDER_REFUSED:
+        print(f"second order refused (loudly, batched or not): {F.SECOND_ORDER_REFUSED}")

@@ -3,25 +3,29 @@
 - `tg.jvp(f, primals, tangents)` runs the forward-mode function generated for f
   (`forward.py`): one pass computing f's result and its directional derivative, no tape.
 - `tg.jacobian(f, argnums, mode)` builds the Jacobian (shape `out.shape + in.shape`, JAX's
-  convention) column by column in forward mode (one jvp per input basis vector) or row by
-  row in reverse mode (one forward pass, then one backward pass per output element, each
-  on a fresh copy of the tape). The generated code takes one seed at a time: rules such as
-  `np.sum(t)` or `unbroadcast(g, shape)` would mix a batch axis into the data, so the
-  seeds are not batched; the loop calls the same compiled function, never recompiles.
+  convention) from the input basis vectors pushed forward (forward mode) or the output
+  basis vectors pulled back through one recorded forward pass (reverse mode). The
+  generated code is linear in its seeds and written with NumPy calls, so all the seeds go
+  through it at once, as one `batching.Batch` (a leading batch axis the NumPy protocols
+  keep out of every shape question): one pass, whatever the number of seeds. Where the
+  code does something the batch has no fact for, the batched pass fails loudly and
+  the same compiled function runs once per seed instead (`vectorize=False` asks for that
+  loop); it never recompiles.
 - `tg.hessian(f, argnums)` is forward over reverse: the Jacobian, in forward mode, of
-  `tg.grad(f)`: each column is a Hessian-vector product computed by the forward-mode
-  transform of f's generated gradient code.
+  `tg.grad(f)`: the forward-mode transform of f's generated gradient code, run on the
+  batch of basis vectors, computes every Hessian-vector product in one pass.
 
 Each generated function is cached per (code object, closure, positions, signature), as
 `tg.grad` caches gradients.
 """
+import types
 import weakref
 
 import numpy as np
 
 from ..errors import TransgradError
 from . import avals as A
-from . import runtime
+from . import batching, runtime
 from .higher import source_function
 from .transform import generate
 
@@ -156,6 +160,8 @@ def _run_forward(fn, primals, tangents_at):
         out, tangent = compiled.fn(*primals, **kwargs)
     except TransgradError:
         raise
+    except batching.NotBatchable:      # a batch of tangents met a step it cannot take
+        raise
     except Exception as err:  # noqa: BLE001 - re-raised with the user's line, chained
         from .api import _located
         raise _located(err, compiled, fn) from err
@@ -211,13 +217,14 @@ def _copy_tape(value):
 class JacobianFunction:
     """What `tg.jacobian(f)` returns: call it like f."""
 
-    def __init__(self, fn, argnums, mode, name="jacobian"):
+    def __init__(self, fn, argnums, mode, name="jacobian", vectorize=True):
         if mode not in ("reverse", "forward"):
             raise TransgradError(f"mode={mode!r}: tg.{name} computes Jacobians in mode "
                                  f"'reverse' or 'forward'")
         if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple, list)):
             raise TransgradError(f"argnums must be an int or a tuple of ints, not {argnums!r}")
         self.fn, self.argnums, self.mode, self.name = fn, argnums, mode, name
+        self.vectorize = bool(vectorize)
         self.__name__ = f"{name}_{getattr(fn, '__name__', 'f')}"
         self.__wrapped__ = fn
 
@@ -246,8 +253,37 @@ class JacobianFunction:
             blocks = self._reverse(args, positions)
         return blocks[0] if isinstance(self.argnums, int) else tuple(blocks)
 
+    # Each derivative matrix is first computed in one pass with a batch of seeds
+    # (batching.py); only where the generated code does something a batch cannot go through
+    # does it fall back to one pass per seed. `batched` records which way the last call went
+    # (and `fallback_reason` why), for tests and for the curious.
+    batched = None
+    fallback_reason = None
+
     def _forward(self, args, p):
-        """Columns: one forward-mode pass per basis vector of argument p."""
+        """Columns: one forward-mode pass with the batch of all basis vectors of argument p
+        (else one pass per basis vector)."""
+        x = args[p]
+        size = int(np.size(x))
+        if not self.vectorize:
+            self.batched, self.fallback_reason = False, "vectorize=False"
+            return self._forward_loop(args, p)
+        try:
+            seeds = batching.Batch(np.eye(size, dtype=_seed_dtype(x)).reshape((size,) + np.shape(x)))
+            out, t = _run_forward(self.fn, args, {p: seeds})
+            if isinstance(out, (tuple, list)):
+                columns = [batching.unbatch(ti, size) for ti in t]
+            else:
+                columns = batching.unbatch(t, size)
+            self.batched, self.fallback_reason = True, None
+        except _BATCH_FAILURES as err:
+            self.batched, self.fallback_reason = False, _reason(err)
+            return self._forward_loop(args, p)
+        if isinstance(out, (tuple, list)):
+            return tuple(_assemble(np.moveaxis(c, 0, -1), o, x) for c, o in zip(columns, out))
+        return _assemble(np.moveaxis(columns, 0, -1), out, x)
+
+    def _forward_loop(self, args, p):
         columns, out = [], None
         for e in _basis(args[p]):
             out, t = _run_forward(self.fn, args, {p: e})
@@ -258,24 +294,69 @@ class JacobianFunction:
         return _assemble(np.stack(columns, axis=-1), out, args[p])
 
     def _reverse(self, args, positions):
-        """Rows: one forward pass, then one backward pass per output element."""
+        """Rows: one forward pass, then one backward pass with the batch of all output basis
+        vectors (else one backward pass per output element)."""
         target = source_function(self.fn, args)
         compiled = _vjp_compiled(target, args, tuple(positions))
-        forward, backward = compiled["fn"]
+        forward, backward = (_located_calls(f, compiled, self.fn) for f in compiled["fn"])
         out, tape = forward(*args)
         if isinstance(out, (tuple, list, dict)):
             raise TransgradError(f"tg.jacobian(mode='reverse') needs {self.fn.__name__} to return "
                                  f"one array or float; use mode='forward' for several outputs")
-        rows = [[] for _ in positions]
+        size = int(np.size(out))
+        try:
+            if not self.vectorize:
+                raise batching.NotBatchable("vectorize=False")
+            seeds = batching.Batch(np.eye(size).reshape((size,) + np.shape(out)))
+            grads = backward(_copy_tape(tape), seeds)
+            rows = [batching.unbatch(g, size) for g in grads]
+            self.batched, self.fallback_reason = True, None
+        except _BATCH_FAILURES as err:
+            self.batched, self.fallback_reason = False, _reason(err)
+            rows = self._reverse_loop(backward, tape, out, len(positions))
+        return [np.asarray(r, dtype=float).reshape(np.shape(out) + np.shape(args[p]))
+                for r, p in zip(rows, positions)]
+
+    @staticmethod
+    def _reverse_loop(backward, tape, out, count):
+        rows = [[] for _ in range(count)]
         for seed in _basis(np.asarray(out, dtype=float) if np.ndim(out) else float(out)):
             grads = backward(_copy_tape(tape), seed)
             for j, g in enumerate(grads):
                 rows[j].append(np.reshape(np.asarray(g, dtype=float), -1))
-        blocks = []
-        for j, p in enumerate(positions):
-            flat = np.stack(rows[j], axis=0)            # (out.size, in.size)
-            blocks.append(flat.reshape(np.shape(out) + np.shape(args[p])))
-        return blocks
+        return [np.stack(r, axis=0) for r in rows]
+
+
+# what sends a batched pass back to the loop: a step without a batching fact, or anything
+# else the batch made go wrong (the loop then runs the code exactly as `tg.jvp` does)
+_BATCH_FAILURES = (batching.NotBatchable, TransgradError, ValueError, TypeError, IndexError)
+
+
+def _located_calls(fn, compiled, user_fn):
+    """fn, raising a GradientError that names the user's line for a failure in generated
+    code (a NotBatchable passes through: the caller falls back to one seed at a time)."""
+    where = types.SimpleNamespace(filename=compiled["filename"], line_map=compiled["line_map"])
+
+    def call(*args):
+        try:
+            return fn(*args)
+        except (TransgradError, batching.NotBatchable):
+            raise
+        except Exception as err:  # noqa: BLE001 - re-raised with the user's line, chained
+            from .api import _located
+            raise _located(err, where, user_fn) from err
+    return call
+
+
+def _reason(err):
+    cause = err
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    return f"{type(cause).__name__}: {cause}"
+
+
+def _seed_dtype(x):
+    return np.result_type(getattr(x, "dtype", np.float64), np.float64)
 
 
 def _as_output_array(t, out):
@@ -303,18 +384,21 @@ def _vjp_compiled(fn, args, positions):
     return hit
 
 
-def jacobian(fn, argnums=0, mode="reverse"):
+def jacobian(fn, argnums=0, mode="reverse", vectorize=True):
     """The Jacobian of fn with respect to argument(s) argnums, shaped `out.shape + in.shape`:
-    by reverse mode (a backward pass per output element) or forward mode (a forward pass
-    per input element)."""
-    return JacobianFunction(fn, argnums, mode)
+    by reverse mode (the backward pass seeded with every output basis vector) or forward
+    mode (the forward pass seeded with every input basis vector). The seeds go through the
+    generated code together, as one batch; `vectorize=False` (or code a batch cannot go
+    through) runs one pass per seed instead."""
+    return JacobianFunction(fn, argnums, mode, vectorize=vectorize)
 
 
-def hessian(fn, argnums=0):
-    """The Hessian of a scalar fn: forward mode over fn's generated gradient (each column a
-    Hessian-vector product), shaped `in.shape + in.shape`."""
+def hessian(fn, argnums=0, vectorize=True):
+    """The Hessian of a scalar fn: forward mode over fn's generated gradient (Hessian-vector
+    products, every basis vector in one batch), shaped `in.shape + in.shape`."""
     from .api import grad
-    return JacobianFunction(grad(fn, argnums), argnums, "forward", name="hessian")
+    return JacobianFunction(grad(fn, argnums), argnums, "forward", name="hessian",
+                            vectorize=vectorize)
 
 
 # -- tg.jvp called inside a function being transformed (reverse over forward) --------------
@@ -344,7 +428,6 @@ def _expand_jvp_call(anf, e, out, s, target):
                       arg_avals=None, label=f"jvp of {target_fn.__name__}")
     generated, tangent_params = result["fn"]
     name = anf.namer.fresh(f"{target_fn.__name__}_jvp")
-    import types
     anf.info.cells = dict(anf.info.cells)      # this copy of the scope only
     anf.info.cells[name] = types.CellType(generated)
     args = [anf.expr(a, out, s) for a in primals.elts]
