@@ -17,7 +17,6 @@ import numbers
 import numpy as np
 
 from .. import registry
-from ..errors import TransformError
 from . import higher, ir, methods, userrules
 from . import runtime as _runtime
 from . import syntax as S

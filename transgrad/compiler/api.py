@@ -9,12 +9,12 @@ user's file and line, chained to the original exception.
 """
 import copy
 import inspect
-import sys
 import traceback
 
 import numpy as np
 
-from ..errors import GradientError, TransformError, TransgradError
+from ..errors import GradientError, TransgradError
+from ..eager import dispatch as _dispatch
 from . import anomaly as _anomaly
 from . import avals as A
 from .resolve import method_dialect
@@ -28,6 +28,8 @@ __all__ = ["grad", "value_and_grad", "vjp", "source", "stop_gradient", "compile"
            "jvp", "jacobian", "hessian"]
 
 _CACHE = {}
+_ANOMALY_ON = _dispatch.STATE_ANOMALY      # [bool]: anomaly mode on (checked before asking more)
+_signature_of = A.signature_of
 _ANOMALY = ("anomaly mode",)    # ends a signature key: the NaN-checking variant (anomaly.py)
 
 
@@ -173,13 +175,14 @@ class GradientFunction:
         return self.argnums if isinstance(self.argnums, tuple) else [self.argnums]
 
     def __call__(self, *args, **kwargs):
-        key = tuple(map(A.signature_of, args))
+        # the steady state: the signature, one dict hit, the guard, the generated call
+        key = tuple(map(_signature_of, args))
         if kwargs:
-            key += tuple((k, A.signature_of(v)) for k, v in sorted(kwargs.items()))
-        if _anomaly.requested():
+            key += tuple((k, _signature_of(v)) for k, v in sorted(kwargs.items()))
+        if _ANOMALY_ON[0] and _anomaly.requested():
             key += (_ANOMALY,)
         compiled = self._by_signature.get(key)
-        if compiled is None or not compiled.current():
+        if compiled is None or (compiled.guard is not None and not compiled.guard.holds()):
             compiled = self._compile(args, kwargs, key)
         try:
             return compiled.fn(*args, **kwargs)

@@ -15,6 +15,8 @@ primitive is run once on zero-strided dummy arrays of the right shapes (cached),
 nothing for large shapes. Unknown is always a correct answer.
 """
 
+import operator
+
 import numpy as np
 
 from . import ir
@@ -126,6 +128,10 @@ def from_value(v, depth=0):
     return UNKNOWN
 
 
+_JUST_ARRAYS = {np.ndarray}
+_DTYPE_AND_SHAPE = operator.attrgetter("dtype", "shape")
+
+
 def signature_of(v, depth=0):
     """A hashable key of what `from_value` sees, cheaply: the cache key of a specialisation."""
     t = type(v)
@@ -144,8 +150,10 @@ def signature_of(v, depth=0):
             return (t.__name__, len(v))
         if t is tuple and v and all(type(e) is int for e in v):
             return ("ints", v)
-        # a list of arrays (per-step weights, say) is keyed on every call: no recursion for
-        # its elements
+        # a list of arrays (per-step weights, say) is keyed on every call: its elements'
+        # (dtype, shape) pairs are read in C, with no Python-level loop
+        if v and set(map(type, v)) == _JUST_ARRAYS:
+            return (t.__name__, "arrays", tuple(map(_DTYPE_AND_SHAPE, v)))
         d = depth + 1
         return (t.__name__, *[("a", e.dtype, e.shape) if type(e) is np.ndarray
                               else signature_of(e, d) for e in v])

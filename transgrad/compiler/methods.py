@@ -205,7 +205,7 @@ def _variance(c):
             raise c.error(
                 f"{c.text()} is ambiguous: NumPy's .{kind}() divides by n (ddof=0), a Tensor's "
                 "by n - 1 (correction=1)",
-                f"write ddof=0 or ddof=1 (or correction=...); in a @tg.compile function, "
+                "write ddof=0 or ddof=1 (or correction=...); in a @tg.compile function, "
                 "methods follow PyTorch")
         return None
     c.check_known("dim", "unbiased", "keepdim", "correction", "axis", "ddof", "keepdims", most=3)

@@ -8,7 +8,8 @@ flags, never by re-printing the code):
 - forward substitution: a compiler temporary used exactly once, in a later statement of the
   same block with nothing in between that changes what it reads, is inlined there
   (`bsin_x = bx * a; bx = bsin_x * np.cos(x)` -> `bx = bx * a * np.cos(x)`);
-- algebraic folding in generated statements: `1.0 * g`, `g * 1.0` -> `g`, `-(-g)` -> `g`;
+- algebraic folding in generated statements: `1.0 * g`, `g * 1.0` -> `g`, `-(-g)` -> `g`,
+  `unreduce(1.0, (16,), None, False)` (a sum's seed of known shape) -> `np.ones((16,))`;
 - dead code: assignments whose targets are never read afterwards (liveness over the
   structured code, loops iterated until stable), variables only read to update themselves
   (an unused loop counter), and empty branches and loops.
@@ -34,13 +35,17 @@ def optimize(body, generated, keep=frozenset(), max_rounds=50):
 
     generated(name): whether a name was made by the compiler (only those are inlined and
     folded; user variables keep their names). keep: names live at the end (returned)."""
-    for _ in range(max_rounds):
-        changed = False
-        changed |= _propagate(body, generated)
-        changed |= _fold(body, generated)
-        changed |= _substitute(body, generated)
-        changed |= _dead_code(body, keep)
-        if not changed:
+    # without loops, liveness alone removes what is only read to update itself
+    loops = any(isinstance(s, (gast.For, gast.While)) for block in _blocks(body) for s in block)
+    passes = (lambda: _propagate(body, generated), lambda: _fold(body, generated),
+              lambda: _substitute(body, generated), lambda: _dead_code(body, keep, loops))
+    # The passes run in turn until each has run once more without changing anything since
+    # the last change: a pass that found nothing would find nothing again on the same code,
+    # so the fixed point is reached without a last round that only confirms it.
+    quiet = 0           # passes run in a row without a change
+    for k in range(max_rounds * len(passes)):
+        quiet = 0 if passes[k % len(passes)]() else quiet + 1
+        if quiet == len(passes):
             break
     return body
 
@@ -343,7 +348,33 @@ def _constant_value(node):
     return None
 
 
+def _may_fold(node):
+    """Whether `node` matches one of the patterns `_fold_expr` rewrites (a cheap test: most
+    generated expressions hold none, and the full post-order pass need not run on them)."""
+    t = type(node)
+    if t is gast.BinOp:
+        op = type(node.op)
+        if op is gast.Mult and (_is_one(node.left) or _is_one(node.right)):
+            return True
+        if op is gast.Pow and _is_one(node.right):
+            return True
+        return _number(node.left) and _number(node.right)
+    if t is gast.Call:
+        f = node.func
+        return (type(f) is gast.Name and f.id in ("len", "unreduce")) or (
+            type(f) is gast.Attribute and f.attr == "where")
+    if t is gast.BoolOp or t is gast.IfExp:
+        return True
+    if t is gast.Compare:
+        return _number(node.left) and bool(node.comparators) and _number(node.comparators[0])
+    if t is gast.UnaryOp:
+        return type(node.op) is gast.USub and type(node.operand) is gast.UnaryOp
+    return False
+
+
 def _fold_expr(expr):
+    if not any(_may_fold(n) for n in S.walk(expr)):
+        return expr, False
     did = False
     # post-order over a copy-free walk: fold children first
     stack = [(expr, None, None, None, False)]
@@ -372,6 +403,12 @@ def _fold_expr(expr):
             other = node.args[2] if node.args[0].value else node.args[1]
             if isinstance(other, gast.Constant):     # np.where(False, 0.0, g) is g
                 new = chosen
+        elif _constant_seed_spread(node):
+            # `unreduce(1.0, (16,), None, False)` (the seed of `np.sum` of a known shape) is
+            # that shape filled with the number: `np.ones((16,))`, no broadcast view
+            value, shape = node.args[0], node.args[1]
+            new = (S.np_call("ones", shape) if _is_one(value) and isinstance(value.value, float)
+                   else gast.Call(func=S.dotted("np.full"), args=[shape, value], keywords=[]))
         elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
             if _is_one(node.left):
                 new = node.right
@@ -389,6 +426,19 @@ def _fold_expr(expr):
             else:
                 getattr(parent, field)[index] = new
     return expr, did
+
+
+def _constant_seed_spread(node):
+    """Whether `node` is `unreduce(<float>, <known non-empty shape>, <axis>, False)`: a
+    number spread over a shape known when compiling (helpers.unreduce broadcasts it)."""
+    if not (type(node) is gast.Call and type(node.func) is gast.Name and node.func.id == "unreduce"
+            and not node.keywords and len(node.args) == 4):
+        return False
+    value, shape, _, keepdims = node.args
+    return (type(value) is gast.Constant and type(value.value) is float
+            and type(shape) is gast.Tuple and shape.elts
+            and all(type(e) is gast.Constant and type(e.value) is int for e in shape.elts)
+            and type(keepdims) is gast.Constant and keepdims.value is False)
 
 
 # -- forward substitution -----------------------------------------------------------------
@@ -463,8 +513,8 @@ def _size(expr):
 
 # -- dead code ----------------------------------------------------------------------------
 
-def _dead_code(body, keep):
-    changed = _remove_self_updates(body, keep)
+def _dead_code(body, keep, loops=True):
+    changed = _remove_self_updates(body, keep) if loops else False
     changed |= _liveness_sweep(body, set(keep))
     changed |= _remove_empty(body)
     return changed
@@ -472,18 +522,30 @@ def _dead_code(body, keep):
 
 def _remove_self_updates(body, keep):
     """Drop variables that are only ever read to compute themselves (`n = n + 1`)."""
+    candidates = set()      # variables some statement reads to update themselves
+    for block in _blocks(body):
+        for s in block:
+            if _compound(s):
+                continue
+            target = _simple_target(s)
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                target = s.target.id
+            if target is not None and target not in keep and target in _info(s)[0]:
+                candidates.add(target)
+    if not candidates:
+        return False
     readers = {}
     for block in _blocks(body):
         for s in block:
             if _compound(s):
                 for f in _header_fields(s):
-                    for v in S.names_loaded(getattr(s, f)):
+                    for v in S.names_loaded(getattr(s, f)) & candidates:
                         readers.setdefault(v, set()).add(None)
                 continue
             target = _simple_target(s)
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 target = s.target.id
-            for v in _loads(s):
+            for v in _loads(s) & candidates:
                 readers.setdefault(v, set()).add(target if target == v else None)
     faint = {v for v, rs in readers.items() if rs == {v} and v not in keep}
     if not faint:

@@ -26,13 +26,9 @@ def function_source(fn):
 def parse_function(fn):
     """Parse a function into a gast FunctionDef whose line numbers are those of its file."""
     source, filename, first_line = function_source(fn)
-    module = gast.parse(source)
+    # blank lines in front give every node its line in the file (no walk to shift them)
+    module = gast.parse("\n" * (first_line - 1) + source)
     node = module.body[0]
-    for sub in gast.walk(module):
-        if hasattr(sub, "lineno") and sub.lineno is not None:
-            sub.lineno += first_line - 1
-            if getattr(sub, "end_lineno", None) is not None:
-                sub.end_lineno += first_line - 1
     return node, source, filename, first_line
 
 

@@ -577,9 +577,13 @@ class Reverse:
             points[q] = (save, restore + stmts)
 
         fwd, bwd_parts = [], []
-        later_defs = [set() for _ in range(n + 1)]
+        # what later statements define, kept only after compound items (one copy each: a
+        # copy per statement would make long straight-line blocks quadratic)
+        later_defs, defined = {}, set()
         for k in range(n - 1, -1, -1):
-            later_defs[k] = later_defs[k + 1] | items[k].defs
+            if items[k].children:
+                later_defs[k + 1] = set(defined)
+            defined |= items[k].defs
         for k, item in enumerate(items):
             if k in points:
                 fwd += points[k][0]
@@ -629,6 +633,10 @@ class Reverse:
         for k, item in enumerate(items):
             for v in item.defs:
                 def_at.setdefault(v, []).append(k)
+        last_read = {}
+        for v, p in reads:
+            if p > last_read.get(v, -1):
+                last_read[v] = p
         keep, remat, done = [], {}, set()
         for v, p in reads:
             sites = def_at.get(v, ())
@@ -644,8 +652,7 @@ class Reverse:
             if v not in done:
                 done.add(v)
                 # recompute where a pop would stand: before the first backward read
-                last = max(q for w, q in reads if w == v)
-                remat.setdefault(last, []).extend(copy_tree(item.fwd))
+                remat.setdefault(last_read[v], []).extend(copy_tree(item.fwd))
         return keep, remat
 
     def stack(self):

@@ -431,15 +431,20 @@ class Module:
         helpers = sorted(n for n in self.helpers if n in _helpers.__all__)
         runtime = sorted(n for n in self.helpers if n in _runtime.__all__)
         free = {}
+        used = set()        # helpers the optimiser folded away are not imported
         defined = {fn.name for fn in self.functions}
         for fn in self.functions:
             local = _locals_of(fn)
             for n in _free_names(fn.body) - local - defined:
+                used.add(n)
                 if n in ("np", "tg") or n in helpers or n in runtime:
                     continue
                 free.setdefault(n, fn.info)
             for n in _names_in_text(fn.params) - local - defined:
+                used.add(n)
                 free.setdefault(n, fn.info)
+        helpers = [n for n in helpers if n in used]
+        runtime = [n for n in runtime if n in used]
         extra_helpers = {n for n in free if n in _helpers.__all__}
         helpers = sorted(set(helpers) | extra_helpers)
         runtime = sorted(set(runtime) | {n for n in free if n in _runtime.__all__})
