@@ -439,25 +439,28 @@ def _batch_size(values):
     return sizes.pop()
 
 
-@_fact(np.concatenate)
-def _concatenate(arrays, axis=0, out=None, **kwargs):
+def _joined(func, arrays, out, kwargs):
+    """The arrays of a join (`np.concatenate`, `np.stack`) as batched data of one batch size
+    (values the seeds do not reach repeated along the batch axis, as views)."""
     arrays = list(arrays)
     if out is not None or kwargs:
-        raise NotBatchable("np.concatenate with out=, dtype= or casting=")
+        raise NotBatchable(f"np.{func.__name__} with out=, dtype= or casting=")
     b = _batch_size(arrays)
+    return [_full(a, b) for a in arrays], _rank(arrays[0]), b
+
+
+@_fact(np.concatenate)
+def _concatenate(arrays, axis=0, out=None, **kwargs):
+    data, rank, b = _joined(np.concatenate, arrays, out, kwargs)
     if axis is None:
-        return Batch(np.concatenate([_full(a, b).reshape(b, -1) for a in arrays], axis=1))
-    rank = _rank(arrays[0])
-    return Batch(np.concatenate([_full(a, b) for a in arrays], axis=_axis(axis, rank)))
+        return Batch(np.concatenate([d.reshape(b, -1) for d in data], axis=1))
+    return Batch(np.concatenate(data, axis=_axis(axis, rank)))
 
 
 @_fact(np.stack)
 def _stack(arrays, axis=0, out=None, **kwargs):
-    arrays = list(arrays)
-    if out is not None or kwargs:
-        raise NotBatchable("np.stack with out=, dtype= or casting=")
-    b = _batch_size(arrays)
-    return Batch(np.stack([_full(a, b) for a in arrays], axis=_axis(axis, _rank(arrays[0]) + 1)))
+    data, rank, _ = _joined(np.stack, arrays, out, kwargs)
+    return Batch(np.stack(data, axis=_axis(axis, rank + 1)))
 
 
 def _make_split(func):
