@@ -16,7 +16,7 @@ from ..errors import GradientError, NotSupportedError, TensorTypeError
 from ..eager import dispatch, engine
 from ..eager.dispatch import wrap, acc_node
 from ..eager.grad_mode import STATE
-from ..eager.node import Node
+from ..eager.node import Node, next_seq
 from ..eager.tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
@@ -267,6 +267,7 @@ class Function(metaclass=_FunctionMeta):
                     nrs.append(0)
             ctx._next = tuple(nxt)
             ctx._nrs = tuple(nrs) if any(nrs) else None
+            ctx._seq = next_seq()     # after its edges (see eager.node)
             for i, o in enumerate(results):
                 if not isinstance(o, Tensor):
                     continue

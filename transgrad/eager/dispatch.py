@@ -20,7 +20,11 @@ closure with all of that bound, which operators, methods and NumPy's protocols c
   for + - * / (NumPy's scalar arithmetic skips the ufunc machinery);
 - shape arguments are made only when a rule reads them, and a broadcasting primitive whose
   inputs have the output's shape records its rules without the `unbroadcast` (the registry's
-  `Rule.core`; `identity_rule` where that is the cotangent itself).
+  `Rule.core`; `identity_rule` where that is the cotangent itself); an input that was
+  broadcast gets the core rule summed down by `sum_to` (one ufunc reduction);
+- a grad_fn chooser's answer is cached per kind of inputs (shape and dtype, or type), and
+  2-D float matmuls run by `ndarray.dot` (`matmul_2d`: the same BLAS call);
+- every node gets its sequence number (`node.next_seq`) once its edges exist.
 `apply_inplace` does the same for `x.add_(y)`-style operations and rebases `x`'s history;
 `apply_nondiff` runs non-differentiable primitives.
 """
@@ -33,10 +37,11 @@ import weakref
 import numpy as np
 
 from .. import registry
+from ..helpers import unbroadcast as _unbroadcast
 from ..errors import GradientError, ShapeError, TensorTypeError
 from . import dtypes as _dt
 from .grad_mode import STATE
-from .node import AccumulateGrad, node_class
+from .node import AccumulateGrad, node_class, next_seq as _next_seq
 
 __all__ = ["apply", "apply_nondiff", "apply_inplace", "make_node", "acc_node", "wrap"]
 
@@ -53,6 +58,26 @@ _SCALARS = frozenset({np.float64, np.float32, np.float16, np.complex128, np.comp
 _FSCALARS = frozenset({np.float64, np.float32, np.float16})
 _OPERATORS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
               np.true_divide: operator.truediv}
+_np_matmul = np.matmul
+_ndarray_dot = np.ndarray.dot
+
+
+def matmul_2d(a, b):
+    """`np.matmul(a, b)`, by `ndarray.dot` for two contiguous float32/float64 matrices: the same
+    BLAS call (equal results) without the generalized ufunc's dispatch, a microsecond per call
+    (RNN-sized products are a few microseconds). Anything else goes to `np.matmul` itself."""
+    if type(a) is _ndarray and type(b) is _ndarray and a.ndim == 2 and b.ndim == 2:
+        ad = a.dtype
+        if ad is b.dtype and ad.char in "fd" and a.shape[1] == b.shape[0]:
+            fa = a.flags
+            fb = b.flags
+            if (fa.c_contiguous or fa.f_contiguous) and (fb.c_contiguous or fb.f_contiguous):
+                return _ndarray_dot(a, b)
+    return _np_matmul(a, b)
+
+
+# primitives' implementations computed more quickly for the operands a binary call sees
+_FAST_RUN = {np.matmul: matmul_2d}
 
 # -- quiet arithmetic ---------------------------------------------------------------------------
 # PyTorch computes nan and inf silently; so do Tensor operations, without changing NumPy's error
@@ -187,7 +212,9 @@ class _Spec:
         # may read (its own context variables), under np.errstate
         self.quiet = call_quiet if getattr(prim, "user", False) else run_quiet
         # per mask of inputs needing a gradient (index: 2 * x needs + y needs; 2 for a unary
-        # primitive's input): (fns, core fns or None, save_out, save x, save y)
+        # primitive's input): (fns, core fns or None, summed fns or None, save_out, save x,
+        # save y); summed fns: the core fns with x's, y's, both rules summed down to their
+        # input's shape (`_summed`), for calls where those inputs were broadcast
         self.records = [None] * 4
         if self.simple and self.n in (1, 2):
             core = _core_fns(prim) if self.n == 2 else None
@@ -195,9 +222,14 @@ class _Spec:
             for needs in masks:
                 fns, save_out, save_in = self.for_needs(needs)
                 k = 2 if self.n == 1 else 2 * needs[0] + needs[1]
-                core_fns = None if core is None else tuple(
-                    c if need else None for c, need in zip(core, needs))
-                self.records[k] = (fns, core_fns, save_out, save_in[0],
+                core_fns = summed = None
+                if core is not None:
+                    cx, cy = (c if need else None for c, need in zip(core, needs))
+                    core_fns = (cx, cy)
+                    # args[4], args[5]: x's and y's shapes
+                    sum_x, sum_y = _summed(cx, 4), _summed(cy, 5)
+                    summed = ((sum_x, cy), (cx, sum_y), (sum_x, sum_y))
+                self.records[k] = (fns, core_fns, summed, save_out, save_in[0],
                                    save_in[1] if len(save_in) > 1 else False)
         self.call = None
         if self.simple and self.n == 1:
@@ -433,7 +465,7 @@ def _unary(spec, x, statics):
         out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
     if not (x._rg and STATE.grad):
         return wrap(out)
-    fns, _core, save_out, sx, _sy = spec.records[2]
+    fns, _core, _summed_fns, save_out, sx, _sy = spec.records[2]
     return _record1(spec, x, xa, out, statics, fns, save_out, sx,
                     spec.cls or spec.node_cls((_name_arg(x, xa),), statics))
 
@@ -479,6 +511,7 @@ def _record1(spec, x, xa, out, statics, fns, save_out, sx, cls):
     node._dtypes = None
     node._prim = spec.prim
     node._pre_hooks = None
+    node._seq = _next_seq()
     if STATE_ANOMALY[0]:
         from ..autograd.anomaly_mode import record_trace
         record_trace(node)
@@ -492,7 +525,7 @@ def _make_unary_call(spec):
     scalar = spec.scalar
     prim = spec.prim
     cls = spec.cls
-    fns, _core, save_out, sx, _sy = spec.records[2]
+    fns, _core, _summed_fns, save_out, sx, _sy = spec.records[2]
     # the shapes are passed only when the rule reads them (sin's does not: no tuples to make)
     shapes = _reads_shapes(fns)
     quiet = spec.quiet
@@ -570,11 +603,48 @@ def _make_unary_call(spec):
         node._dtypes = None
         node._prim = prim
         node._pre_hooks = None
+        node._seq = _next_seq()
         if STATE_ANOMALY[0]:
             from ..autograd.anomaly_mode import record_trace
             record_trace(node)
         return t
     return call
+
+
+def _summed(core_fn, slot):
+    """The rule `unbroadcast(core_fn(g, ...), shape)` for the input whose shape is `args[slot]`,
+    summing arrays with one ufunc call (`sum_to`)."""
+    if core_fn is None:
+        return None
+    if core_fn is identity_rule:
+        def rule(g, *args):
+            return sum_to(g, args[slot])
+    else:
+        def rule(g, *args):
+            return sum_to(core_fn(g, *args), args[slot])
+    rule.__name__ = f"summed_{getattr(core_fn, '__name__', 'rule')}"
+    return rule
+
+
+_add_reduce = np.add.reduce
+
+
+def sum_to(g, shape):
+    """`helpers.unbroadcast(g, shape)` for an ndarray `g` broadcast from `shape`, without
+    NumPy's Python-level wrappers; anything else (a Tensor under create_graph) goes to
+    `unbroadcast` itself, so that its operations are recorded as usual."""
+    if type(g) is not _ndarray:
+        return _unbroadcast(g, shape)
+    gshape = g.shape
+    if gshape == shape:
+        return g[()] if shape == () else g
+    lead = len(gshape) - len(shape)
+    inner = tuple([i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1])
+    if not inner:
+        return _add_reduce(g, tuple(range(lead))) if lead else g
+    r = _add_reduce(g, tuple(range(lead)) + inner, None, None, True)
+    r = r.reshape(shape)
+    return r[()] if shape == () else r
 
 
 def _reads_shapes(fns):
@@ -616,7 +686,7 @@ def _make_binary_call(spec):
     `np.add(x, y)` and `x @ y` run): the general path of `_binary` with the primitive's
     constants bound and the common case (same floating dtype) first."""
     run = spec.run
-    op = spec.op or run
+    op = spec.op or _FAST_RUN.get(run, run)
     scalar = spec.scalar
     counts = spec.counts_scalars
     prim = spec.prim
@@ -625,6 +695,11 @@ def _make_binary_call(spec):
     quiet = spec.quiet
     state = STATE
     fast_pair = _fast_pair
+    # grad_fn classes chosen per input kind (a number's type, or an array's shape and dtype):
+    # the shipped choosers (`rules/naming.py`) look at nothing else; a user-declared
+    # primitive's chooser runs on every call
+    names = {}
+    cache_names = not getattr(prim, "user", False)
 
     def call(x, y):
         if isinstance(x, Tensor):
@@ -690,13 +765,33 @@ def _make_binary_call(spec):
             t._acc = None
             t._extra = {"inference": True} if state.inference else None
             return t
-        fns, core, save_out, sx, sy = (rec_tt if yr else rec_tf) if xr else rec_ft
+        fns, core, summed, save_out, sx, sy = (rec_tt if yr else rec_tf) if xr else rec_ft
         zs = out.shape
         xs = xa.shape if xt or tx is _ndarray else ()
         ys = ya.shape if yt or ty is _ndarray else ()
-        if core is not None and (not xr or xs == zs) and (not yr or ys == zs):
-            fns = core
-        node = _new(cls or spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), ()))
+        if core is not None:
+            # the rules without `unbroadcast`, or with a quicker one where a shape differs
+            if not xr or xs == zs:
+                fns = core if not yr or ys == zs else summed[1]
+            else:
+                fns = summed[0] if not yr or ys == zs else summed[2]
+        if cls is not None:
+            node = _new(cls)
+        else:
+            # the chooser's name, cached by what it sees of each input: an array's shape and
+            # dtype (a Tensor's value is an array to it), or the type of anything else
+            key = ((xa.shape, xa.dtype) if xt else (x.shape, x.dtype) if type(x) is _ndarray
+                   else type(x),
+                   (ya.shape, ya.dtype) if yt else (y.shape, y.dtype) if type(y) is _ndarray
+                   else type(y))
+            ncls = names.get(key)
+            if ncls is None:
+                ncls = spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), ())
+                if cache_names:
+                    if len(names) > 256:
+                        names.clear()
+                    names[key] = ncls
+            node = _new(ncls)
         t = _new(Tensor)
         t._v = out
         t._rg = True
@@ -762,6 +857,7 @@ def _make_binary_call(spec):
         node._dtypes = None
         node._prim = prim
         node._pre_hooks = None
+        node._seq = _next_seq()
         if STATE_ANOMALY[0]:
             from ..autograd.anomaly_mode import record_trace
             record_trace(node)
@@ -827,7 +923,7 @@ def _binary(spec, x, y, statics):
     if cast_to is not None:
         return make_node(spec, (x, y), [xa, ya], statics, out, cast_to,
                          names=(_name_arg(x, xa), _name_arg(y, ya)))
-    fns, _core, save_out, sx, sy = spec.records[(2 if xr else 0) + (1 if yr else 0)]
+    fns, _core, _summed_fns, save_out, sx, sy = spec.records[(2 if xr else 0) + (1 if yr else 0)]
     node = _new(spec.cls or spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), statics))
     t = _wrap_result(out, node)
     vc = t._vc
@@ -865,6 +961,7 @@ def _binary(spec, x, y, statics):
     node._dtypes = None
     node._prim = spec.prim
     node._pre_hooks = None
+    node._seq = _next_seq()
     if STATE_ANOMALY[0]:
         from ..autograd.anomaly_mode import record_trace
         record_trace(node)
@@ -943,6 +1040,7 @@ def _multi_result(spec, inputs, arrays, statics, outs, any_rg):
     node._dtypes = None
     node._prim = spec.prim
     node._pre_hooks = None
+    node._seq = _next_seq()
     node._out_dtypes = tuple(o.dtype for o in outs)
     return tuple(results)
 
@@ -1021,6 +1119,7 @@ def make_node(spec, inputs, arrays, statics, out, cast_to=None, names=None):
                              else None for v in inputs)
     node._prim = spec.prim
     node._pre_hooks = None
+    node._seq = _next_seq()
     if STATE_ANOMALY[0]:
         from ..autograd.anomaly_mode import record_trace
         record_trace(node)
@@ -1116,6 +1215,7 @@ def _apply_seq(spec, inputs, statics):
     node._dtypes = tuple(dts) if any(d is not None for d in dts) else None
     node._prim = prim
     node._pre_hooks = None
+    node._seq = _next_seq()
     node._layout = tuple(layout)
     node._inputs_ref = tuple(flat_inputs)
     return result

@@ -2,21 +2,29 @@
 
 `run_backward` is shared by `Tensor.backward`, `tg.autograd.backward` and `tg.autograd.grad`:
 
-1. dependency counting over the reachable graph (an explicit stack: no recursion limit);
+1. the order: in the common walk (no targets, no create_graph, no anomaly mode) nodes run
+   newest first by sequence number (`Node._seq`), PyTorch's order, which needs no pass over
+   the graph beforehand; otherwise (and for a graph holding a node without a number)
+   dependencies are counted over the reachable graph (an explicit stack: no recursion limit);
    with `targets` (autograd.grad, `backward(inputs=...)`) only nodes from which a target is
    reachable run, and only the needed edges are computed;
 2. execution in topological order: a node runs once every gradient flowing into it has been
-   summed; tensor hooks (and `retain_grad`) run on the summed gradient first;
+   summed (in place into arrays only the engine holds); tensor hooks (and `retain_grad`) run
+   on the summed gradient first;
 3. a node's saved values are checked against the version counters of the Tensors they came
    from (PyTorch's in-place error) and, unless `keep_graph`, freed after it ran; running a freed
    node that had saved values raises PyTorch's "backward through the graph a second time";
-4. leaves accumulate into `.grad` (in place, keeping the object) after their hooks ran.
+4. leaves accumulate into `.grad` (in place, keeping the object) after their hooks ran; a
+   first `.grad` is the engine's own gradient array when nothing else references it (as
+   PyTorch's AccumulateGrad steals it), else a copy.
 
 Without `create_graph` gradients are plain arrays all the way (rules get `(g, *node._args)`);
 with it, gradients are Tensors, saved values are rebuilt as Tensors and the rules run with grad
 mode on, so NumPy's dispatch records them and the result is differentiable again.
 """
 import warnings
+from heapq import heapify, heappop, heappush
+from sys import getrefcount as _getrefcount
 
 import numpy as np
 
@@ -226,7 +234,10 @@ def _copy_backwards(g):
     return out
 
 
-def _accumulate(t, g, graph):
+def _accumulate(t, g, graph, owned=False):
+    """Add gradient `g` into leaf `t`'s `.grad`. `owned`: nothing else references the array
+    `g` (the engine made it and holds its only reference), so a first `.grad` can be that very
+    array instead of a copy (the copy would double the peak memory of a large gradient)."""
     dt = t._data.dtype
     if graph:
         if g._data.dtype != dt:
@@ -240,7 +251,12 @@ def _accumulate(t, g, graph):
             g = _asarray(g, dtype=dt)
         cur = t._grad
         if cur is None:
-            t._grad = wrap(np.array(g, dtype=dt, copy=True).reshape(t._data.shape))
+            data = t._data
+            if owned and type(g) is _ndarray and g.dtype == dt and g.shape == data.shape \
+                    and g.base is None and g.flags.writeable:
+                t._grad = wrap(g)
+            else:
+                t._grad = wrap(np.array(g, dtype=dt, copy=True).reshape(data.shape))
         elif cur._rg or not cur._data.flags.writeable:
             t._grad = wrap(cur._data + g)
         else:
@@ -327,9 +343,7 @@ def _run_backward(roots, seeds, keep_graph, graph, targets, accumulate):
     rootset = set(root_nodes)
     stack = list(root_nodes)
     if reach is None and not graph and not dispatch.STATE_ANOMALY[0]:
-        _count_plain(stack, deps, rootset)
-        ready = [n for n in root_nodes if not deps.get(n)]
-        _execute_plain(ready, buf, deps, keep_graph, accumulate)
+        _execute_newest_first(root_nodes, buf, keep_graph, accumulate)
         return None
     while stack:
         n = stack.pop()
@@ -459,8 +473,177 @@ def _count_plain(stack, deps, rootset):
                     deps[c] = d + 1
 
 
+def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
+    """The common walk (arrays, no targets, no anomaly mode), kept tight: nodes run newest
+    first (highest `_seq`): every gradient flowing into a node comes from a newer one, so once
+    it is the newest node holding a gradient, its gradient is complete. No dependency count is
+    needed; a node whose gradient goes straight to an only child that is then the newest runs
+    that child next without the heap or the buffer. A node of one output with plain rules runs
+    inline (its version checks unrolled for one or two saved Tensors), and gradients flowing
+    into a node are summed in place when the engine owns the sum (`_sum`). Meeting a node
+    without a sequence number, it hands the pending nodes to `_execute_counted`."""
+    heap = []
+    for r in root_nodes:
+        s = r._seq
+        if s is None:
+            return _execute_counted(buf, keep_graph, accumulate)
+        heap.append((-s, r))
+    heapify(heap)
+    hpop = heappop
+    hpush = heappush
+    bpop = buf.pop
+    bget = buf.get
+    identity = dispatch.identity_rule
+    n = g = None        # the node to run next when known without the heap, and its gradient
+    while True:
+        if n is None:
+            if not heap:
+                return None
+            n = hpop(heap)[1]
+            g = bpop(n)
+        if n.__class__ is AccumulateGrad:
+            t = n.variable
+            n = None
+            extra = t._extra
+            if extra is not None:
+                hooks = extra.get("hooks")
+                if hooks:
+                    g = _run_tensor_hooks(hooks, g, False)
+            if accumulate:
+                # owned: referenced only by `g` here and getrefcount's argument (the buffer
+                # gave it up; `grads`/`gi` were cleared after the previous node)
+                owned = _getrefcount(g) <= 2
+                _accumulate(t, g, False, owned)
+            g = None
+            continue
+        nxt = n._next
+        if n._pre_hooks:
+            g = _run_node_hooks(n, 0, g, False) if n._nout == 1 else \
+                [None if gi is None else _run_node_hooks(n, i, gi, False)
+                 for i, gi in enumerate(g)]
+        fns = n._fns
+        if fns is None or n._nout != 1 or n._layout is not None or n._dtypes is not None:
+            grads = _run_node(n, g, False, keep_graph, None, False)
+        else:
+            args = n._args
+            if args is None:
+                raise GradientError(SECOND_TIME)
+            saved = n._saved
+            if saved is not None:
+                size = len(saved)
+                if size == 4:
+                    if saved[2][0] != saved[3]:
+                        raise _version_error(n, *saved)
+                elif size == 8:
+                    if saved[2][0] != saved[3]:
+                        raise _version_error(n, *saved[:4])
+                    if saved[6][0] != saved[7]:
+                        raise _version_error(n, *saved[4:])
+                else:
+                    for k in range(2, size, 4):
+                        if saved[k][0] != saved[k + 1]:
+                            raise _version_error(n, *saved[k - 2:k + 2])
+                if not keep_graph:
+                    n._args = n._saved = None
+            if len(fns) == 1:
+                # one input: no tuple of gradients, no loop over edges
+                c = nxt[0]
+                gi = fns[0](g, *args)
+                g = None
+                if c is None or gi is None:
+                    n = gi = None
+                    continue
+                if c._nout == 1:
+                    n = None
+                    prev = bget(c)
+                    if prev is not None:
+                        buf[c] = _sum(prev, gi)
+                        gi = prev = None
+                        continue
+                    s = c._seq
+                    if s is None:
+                        buf[c] = gi
+                        gi = None
+                        return _execute_counted(buf, keep_graph, accumulate)
+                    if heap and -heap[0][0] > s:
+                        buf[c] = gi
+                        hpush(heap, (-s, c))
+                        gi = None
+                    else:
+                        n = c
+                        g = gi
+                        gi = None
+                    continue
+                grads = (gi,)
+            elif len(fns) == 2:
+                f0, f1 = fns
+                grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
+                         None if f1 is None else g if f1 is identity else f1(g, *args))
+            else:
+                grads = [None if f is None else f(g, *args) for f in fns]
+        nrs = n._nrs
+        n = g = None
+        if grads is None:       # a node's own backward (custom Function, compiled) sent nothing
+            continue
+        best = None
+        best_s = 0
+        unnumbered = False
+        i = -1
+        for c in nxt:
+            i += 1
+            if c is None:
+                continue
+            gi = grads[i]
+            if gi is None:
+                continue
+            if c._nout == 1:
+                prev = bget(c)
+                if prev is not None:
+                    buf[c] = _sum(prev, gi)
+                    continue
+                buf[c] = gi
+            else:
+                pending = c in buf
+                _add_to_buffer(buf, c, nrs[i] if nrs else 0, gi)
+                if pending:
+                    continue
+            s = c._seq
+            if s is None:
+                unnumbered = True
+            elif best is None:
+                best = c
+                best_s = s
+            elif s > best_s:
+                hpush(heap, (-best_s, best))
+                best = c
+                best_s = s
+            else:
+                hpush(heap, (-s, c))
+        grads = gi = prev = None   # the buffer holds the gradients now (see `owned` above)
+        if unnumbered:
+            return _execute_counted(buf, keep_graph, accumulate)
+        if best is not None:
+            if heap and -heap[0][0] > best_s:
+                hpush(heap, (-best_s, best))
+            else:
+                n = best
+                g = bpop(best)
+
+
+def _execute_counted(buf, keep_graph, accumulate):
+    """The rest of a walk whose graph holds a node without a sequence number: dependencies
+    counted from the pending nodes (those holding a gradient), then `_execute_plain`."""
+    pending = list(buf)
+    deps = {}
+    _count_plain(list(pending), deps, set(pending))
+    _execute_plain([p for p in pending if not deps.get(p)], buf, deps, keep_graph, accumulate)
+    return None
+
+
 def _execute_plain(ready, buf, deps, keep_graph, accumulate):
-    """The common walk (arrays, no targets, no anomaly mode), kept tight."""
+    """The common walk (arrays, no targets, no anomaly mode), kept tight: a node of one output
+    with plain rules runs inline (its version checks unrolled for one or two saved Tensors),
+    and gradients flowing into a node are summed in place when the engine owns the sum."""
     pop = ready.pop
     push = ready.append
     bpop = buf.pop
@@ -479,7 +662,10 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
                 if hooks:
                     g = _run_tensor_hooks(hooks, g, False)
             if accumulate:
-                _accumulate(t, g, False)
+                # owned: referenced only by `g` here and getrefcount's argument (the buffer
+                # gave it up; `grads`/`gi` were cleared after the previous node)
+                owned = _getrefcount(g) <= 2
+                _accumulate(t, g, False, owned)
             continue
         nxt = n._next
         if g is None:
@@ -498,14 +684,39 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
                     raise GradientError(SECOND_TIME)
                 saved = n._saved
                 if saved is not None:
-                    for k in range(2, len(saved), 4):
-                        if saved[k][0] != saved[k + 1]:
-                            raise _version_error(n, *saved[k - 2:k + 2])
+                    size = len(saved)
+                    if size == 4:
+                        if saved[2][0] != saved[3]:
+                            raise _version_error(n, *saved)
+                    elif size == 8:
+                        if saved[2][0] != saved[3]:
+                            raise _version_error(n, *saved[:4])
+                        if saved[6][0] != saved[7]:
+                            raise _version_error(n, *saved[4:])
+                    else:
+                        for k in range(2, size, 4):
+                            if saved[k][0] != saved[k + 1]:
+                                raise _version_error(n, *saved[k - 2:k + 2])
                     if not keep_graph:
                         n._args = n._saved = None
                 if len(fns) == 1:
-                    grads = (fns[0](g, *args),)
-                elif len(fns) == 2:
+                    # one input: no tuple of gradients, no loop over edges
+                    c = nxt[0]
+                    gi = fns[0](g, *args)
+                    if c is not None:
+                        if gi is not None:
+                            if c._nout == 1:
+                                prev = bget(c)
+                                buf[c] = gi if prev is None else _sum(prev, gi)
+                            else:
+                                _add_to_buffer(buf, c, n._nrs[0] if n._nrs else 0, gi)
+                        d = deps[c] - 1
+                        deps[c] = d
+                        if not d:
+                            push(c)
+                    gi = prev = None
+                    continue
+                if len(fns) == 2:
                     f0, f1 = fns
                     grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
                              None if f1 is None else g if f1 is identity else f1(g, *args))
@@ -520,7 +731,7 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
                     if gi is not None:
                         if c._nout == 1:
                             prev = bget(c)
-                            buf[c] = gi if prev is None else prev + gi
+                            buf[c] = gi if prev is None else _sum(prev, gi)
                         else:
                             _add_to_buffer(buf, c, nrs[i] if nrs else 0, gi)
                 d = deps[c] - 1
@@ -528,6 +739,20 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
                 if not d:
                     push(c)
             i += 1
+        grads = gi = prev = None   # the buffer holds the gradients now (see `owned` above)
+
+
+def _sum(prev, gi):
+    """`prev + gi` for gradients flowing into one node: in place into `prev` when only the
+    buffer holds it (the engine made it: no hook, seed, saved value or view sees it) and the
+    sum has its shape and dtype, saving an allocation per extra consumer."""
+    # references to `prev`: the buffer, the caller's local, this parameter, getrefcount's
+    if type(prev) is _ndarray and type(gi) is _ndarray and _getrefcount(prev) <= 4 \
+            and prev.base is None and prev.shape == gi.shape and prev.dtype == gi.dtype \
+            and prev.flags.writeable:
+        prev += gi
+        return prev
+    return prev + gi
 
 
 def _fill_outputs(node, g, graph):

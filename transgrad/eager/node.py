@@ -10,27 +10,35 @@ A `Node` made by the dispatcher for a primitive holds
             that requires grad, or None), and `_nrs` their output numbers (None when all 0);
 - `_saved`: `(slot, tensor, version_counter, version)` for every saved Tensor value, so that
             backward can detect in-place modification, and `create_graph` can rebuild Tensors;
-- `_dtypes`: per input, the dtype its gradient is cast to (each input's own dtype).
+- `_dtypes`: per input, the dtype its gradient is cast to (each input's own dtype);
+- `_seq`:   the node's sequence number (`next_seq()`), taken once its edges exist: every node
+            an edge leads to is older, so running nodes newest first is a topological order
+            (the engine's order, as PyTorch's). A node without one (made elsewhere, e.g. by the
+            compiler's runtime) reads as None and the engine counts dependencies instead.
 
 A node never references its own output Tensor (it keeps the output's array and version
 counter), so a graph is freed by reference counting alone.
 """
+import itertools
 import re
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "node_class", "op_name"]
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "node_class", "op_name", "next_seq"]
+
+# sequence numbers of nodes, in order of creation (thread-safe: one C call under the GIL)
+next_seq = itertools.count(1).__next__
 
 
 class Node:
     """Base of every backward node. `name()`, `next_functions` and hooks as in PyTorch."""
 
     __slots__ = ("_fns", "_args", "_next", "_nrs", "_saved", "_dtypes", "_prim", "_pre_hooks",
-                 "_trace", "__weakref__")
+                 "_trace", "_seq", "__weakref__")
     _nout = 1
     _layout = None      # set on nodes of primitives with a sequence input
 
     def __getattr__(self, name):
-        # `_trace` is set only under anomaly detection
-        if name == "_trace":
+        # `_trace` is set only under anomaly detection, `_seq` by the engine's own recorders
+        if name == "_trace" or name == "_seq":
             return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -76,13 +84,14 @@ def node_class(name):
 class AccumulateGrad:
     """The node that adds a leaf's gradient into its `.grad`; `.variable` is the leaf."""
 
-    __slots__ = ("variable", "__weakref__")
+    __slots__ = ("variable", "_seq", "__weakref__")
     _nout = 1
     _next = ()
     _nrs = None
 
     def __init__(self, variable):
         self.variable = variable
+        self._seq = next_seq()    # older than every node that will have an edge to it
 
     def name(self):
         return "torch::autograd::AccumulateGrad"

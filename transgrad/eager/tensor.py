@@ -557,6 +557,17 @@ class Tensor:
     def __getitem__(self, idx):
         if not (self._rg and STATE.grad):
             # nothing to record: what `apply` computes for the getitem primitive, directly
+            if type(idx) is int:
+                data = self._data
+                if data.ndim > 1:
+                    # `x[t]` of an array of rank 2 or more: a view, with its base's counter
+                    r = wrap(data[idx])
+                    r._vc = self._vc
+                    extra = r._extra
+                    if extra is None:
+                        extra = r._extra = {}
+                    extra["base"] = _root_base(self)
+                    return r
             index = _index_value(idx)
             try:
                 out = dispatch.run_quiet(operator.getitem, self._data, index)
