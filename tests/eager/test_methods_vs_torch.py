@@ -286,3 +286,47 @@ def test_grad_of_a_compiled_function_reads_methods_as_torch():
     # the plain function is NumPy code: the ambiguous transpose is refused, not guessed
     with pytest.raises(tg.TransformError, match="ambiguous"):
         tg.grad(_tensor_style_loss)(x)
+
+
+@pytest.mark.parametrize("args,kwargs", [((), {}), ((2,), {}), ((2, 1), {}), ((2.0, 0, True), {}),
+                                         ((), {"dim": (0, 1)}), ((), {"dim": 1, "keepdim": True})])
+def test_vector_norm_takes_ord_first_like_torch(args, kwargs):
+    """tg.vector_norm(x, 2, 1) is torch.linalg.vector_norm's (ord, dim): the 2 is never read
+    as an axis, eagerly, on arrays, or in compiled code."""
+    a = np.array([[3.0, -4.0, 1.0], [1.0, 2.0, -2.0]])
+    t = torch.tensor(a, requires_grad=True)
+    expected = torch.linalg.vector_norm(t, *args, **kwargs)
+    expected.sum().backward()
+    x = tg.tensor(a, dtype=tg.float64, requires_grad=True)
+    got = tg.vector_norm(x, *args, **kwargs)
+    got.sum().backward()
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tg.vector_norm(a, *args, **kwargs), expected.detach().numpy(), rtol=1e-12)
+    if not args and not kwargs:
+        compiled = tg.grad(_vector_norm_default)(a)
+    elif args == (2, 1):
+        compiled = tg.grad(_vector_norm_ord_dim)(a)
+    else:
+        return
+    np.testing.assert_allclose(compiled, t.grad.numpy(), rtol=1e-12)
+
+
+def _vector_norm_default(x):
+    return tg.vector_norm(x)
+
+
+def _vector_norm_ord_dim(x):
+    return np.sum(tg.vector_norm(x, 2, 1))
+
+
+def _vector_norm_ord_1(x):
+    return tg.vector_norm(x, 1)
+
+
+def test_vector_norm_orders_without_a_primitive_raise():
+    with pytest.raises(NotSupportedError, match="2-norm"):
+        tg.vector_norm(tg.tensor([3.0, -4.0]), 1)
+    with pytest.raises(tg.TransformError, match="2-norm") as info:
+        tg.grad(_vector_norm_ord_1)(np.array([3.0, -4.0]))
+    assert "test_methods_vs_torch.py" in str(info.value)

@@ -17,7 +17,7 @@ from .creation import (tensor, as_tensor, from_numpy, ones, zeros, full, empty, 
 from .functions import (max, min, clamp, clip, transpose, swapaxes, t, permute, squeeze, unsqueeze,
                         flatten, reshape, mm, mv, dot, equal, allclose, clone, detach, where,
                         return_types, argmax, argmin, cat, concat, stack, maximum, minimum,
-                        var, std, norm)
+                        var, std, norm, vector_norm)
 from .repr import set_printoptions, get_printoptions, printoptions
 from .. import autograd
 
@@ -32,5 +32,5 @@ __all__ = [
     "scalar_tensor", "max", "min", "clamp", "clip", "transpose", "swapaxes", "t", "permute",
     "squeeze", "unsqueeze", "flatten", "reshape", "mm", "mv", "dot", "equal", "allclose", "clone",
     "detach", "where", "return_types", "argmax", "argmin", "cat", "concat", "stack", "maximum",
-    "minimum", "var", "std", "norm", "set_printoptions", "get_printoptions", "printoptions", "autograd",
+    "minimum", "var", "std", "norm", "vector_norm", "set_printoptions", "get_printoptions", "printoptions", "autograd",
 ]

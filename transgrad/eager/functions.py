@@ -25,7 +25,7 @@ from .tensor import (Tensor, _call_public, _check_norm_order, _dims, _keep, _pri
 __all__ = ["max", "min", "clamp", "clip", "transpose", "swapaxes", "t", "permute", "squeeze",
            "unsqueeze", "flatten", "reshape", "mm", "mv", "dot", "equal", "allclose", "clone",
            "detach", "where", "return_types", "argmax", "argmin", "numel_of", "cat", "concat",
-           "stack", "maximum", "minimum", "neg", "exp", "sin", "var", "std", "norm"]
+           "stack", "maximum", "minimum", "neg", "exp", "sin", "var", "std", "norm", "vector_norm"]
 
 
 class _ReturnTypes:
@@ -250,6 +250,17 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None, *, axis=
     return _prim("norm").public(input, _dims(dim, axis), _keep(keepdim, keepdims))
 
 
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """`torch.linalg.vector_norm(x, ord, dim, keepdim)`: the 2-norm; other orders raise
+    NotSupportedError (the primitive's own signature would read `ord` as an axis)."""
+    if out is not None:
+        raise NotSupportedError("tg.vector_norm(..., out=...) is not supported; assign the result")
+    _check_norm_order(ord)
+    if dtype is not None:
+        x = x.to(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype=dtype)
+    return _prim("norm").public(x, _dims(dim, None), bool(keepdim))
+
+
 @_on_arrays
 def numel_of(input):
     return input.numel()
@@ -321,6 +332,20 @@ def _register_spellings():
     reg(clone, "copy", ("input",))
     reg(where, "where", ("condition", "input", "other"), (), required=("input", "other"))
     reg(cat, "concatenate", ("tensors",), ("dim",))
+    vector_norm_binder = _binder(vector_norm, ("x",), ("dim", "keepdim"))
+
+    def bind_vector_norm(args, kwargs):
+        # in compiled code the operands arrive as syntax: `ord` must be the literal 2
+        order = inspect.signature(vector_norm).bind(*args, **kwargs).arguments.get("ord", 2)
+        order = order.value if type(order).__name__ == "Constant" else order
+        if not isinstance(order, (int, float)):
+            raise ValueError("ord must be written as the number 2 (the only order transgrad has)")
+        try:
+            _check_norm_order(order)
+        except NotSupportedError as err:
+            raise ValueError(str(err)) from None
+        return vector_norm_binder(args, kwargs)
+    registry.add_spelling(vector_norm, registry.get("norm"), bind_vector_norm)
     # functions with no derivative whose PyTorch call is NumPy's (the compiler calls np.<name>)
     from . import creation
     for fn, name in ((equal, "equal"), (allclose, "allclose"), (argmax, "argmax"),
