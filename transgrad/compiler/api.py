@@ -6,6 +6,11 @@ and then only looks the compiled function up: a second `tg.grad(f)` of the same 
 the same compiled code in a module-wide cache keyed by (code object, closure, argnums, mode,
 signature). Errors raised inside generated code come back as `GradientError` naming the
 user's file and line, chained to the original exception.
+
+The code a call runs is generated for plain calls (`reverse.plain_values`: in-place
+accumulation into its own buffers, preallocated save lists). Higher order reads the code of
+a specialisation too (`__transgrad_specialise__`); it gets a twin generated without those,
+cached beside it, since code that is transformed again must stay in value semantics.
 """
 import copy
 import inspect
@@ -18,6 +23,7 @@ from ..eager import dispatch as _dispatch
 from . import anomaly as _anomaly
 from . import avals as A
 from .resolve import method_dialect
+from .reverse import plain_values
 from .transform import generate
 
 from .compiled import compile  # noqa: E402,A004  (tg.compile; never shadows the builtin here)
@@ -165,6 +171,7 @@ class GradientFunction:
         self.kind = kind
         self.has_aux = has_aux
         self._by_signature = {}
+        self._for_transform = {}       # signature -> code for higher order (not plain)
         self._last = None
         self.dialect = _dialect_of(fn)
         self.__name__ = f"{kind}_{getattr(fn, '__name__', 'f')}"
@@ -191,7 +198,9 @@ class GradientFunction:
         except Exception as err:  # noqa: BLE001 - re-raised with the user's line, chained
             raise _located(err, compiled, self.fn) from err
 
-    def _compile(self, args, kwargs, key):
+    def _compile(self, args, kwargs, key, plain=True):
+        """The compiled specialisation for `args` (plain: to be called on them; else to be
+        read and transformed again)."""
         fname = getattr(self.fn, "__name__", "f")
         for p in self._positions():
             if p >= len(args):
@@ -200,17 +209,17 @@ class GradientFunction:
             _check_float(args[p], p, fname)
         fn = source_function(self.fn, args, kwargs)     # tg.grad(tg.grad(f)): grad_f's code
         cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), self.argnums,
-                     self.kind, self.has_aux, self.dialect, key)
+                     self.kind, self.has_aux, self.dialect, key, plain)
         compiled = _CACHE.get(cache_key)
         if compiled is None or not compiled.current():
             arg_avals = _arg_avals(fn, args, kwargs)
-            with method_dialect(self.dialect):
+            with method_dialect(self.dialect), plain_values(fn.__code__ if plain else None):
                 compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
                                               arg_avals=arg_avals, has_aux=self.has_aux,
                                               label=f"{self.kind} of {fname}",
                                               anomaly=bool(key) and key[-1] is _ANOMALY))
             _CACHE[cache_key] = compiled
-        self._by_signature[key] = compiled
+        (self._by_signature if plain else self._for_transform)[key] = compiled
         self._last = compiled
         return compiled
 
@@ -224,7 +233,7 @@ class GradientFunction:
                      self.argnums, self.kind, self.has_aux, self.dialect, None)
         compiled = _CACHE.get(cache_key)
         if compiled is None or not compiled.current():
-            with method_dialect(self.dialect):
+            with method_dialect(self.dialect), plain_values(None):
                 compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
                                               arg_avals=None, has_aux=self.has_aux,
                                               label=f"{self.kind} of {fn.__name__}"))
@@ -250,9 +259,9 @@ class GradientFunction:
         key = tuple(map(A.signature_of, args))
         if kwargs:
             key += tuple((k, A.signature_of(v)) for k, v in sorted(kwargs.items()))
-        compiled = self._by_signature.get(key)
+        compiled = self._for_transform.get(key)
         if compiled is None or not compiled.current():
-            compiled = self._compile(args, kwargs or {}, key)
+            compiled = self._compile(args, kwargs or {}, key, plain=False)
         return compiled.fn
 
     def __repr__(self):

@@ -70,30 +70,35 @@ class _Checker:
         self._helper_usable = None
 
     def block(self, stmts, assigned):
-        """(stmts with checks, names definitely assigned after them) from `assigned` before."""
+        """(stmts with checks, names definitely assigned after them) from `assigned` before.
+
+        `assigned` is updated in place and returned (one set per path: copies are made only
+        where branches split, so a long straight-line block costs no copy per statement)."""
         out = []
         for s in stmts:
             if is_check(s):
-                assigned = assigned | {_checked_name(s.stmt)}
+                assigned.add(_checked_name(s.stmt))
                 out.append(s)
                 continue
-            unassigned = sorted((_unconditional_reads(s) & self.variables) - assigned)
-            for name in unassigned:
-                out.append(self.check(name, s))
-            assigned = assigned | set(unassigned)
+            unassigned = _unconditional_reads(s) & self.variables
+            if unassigned:
+                unassigned -= assigned
+                for name in sorted(unassigned):
+                    out.append(self.check(name, s))
+                assigned |= unassigned
             if isinstance(s, ir.If):
-                s.body, after_body = self.block(s.body, assigned)
+                s.body, after_body = self.block(s.body, set(assigned))
                 s.orelse, after_else = self.block(s.orelse, assigned)
-                assigned = after_body & after_else
+                assigned &= after_body          # (after_else is `assigned` itself)
             elif isinstance(s, ir.For):
                 s.body, _ = self.block(s.body, assigned | {s.target})
             elif isinstance(s, ir.While):
                 s.test_block, assigned = self.block(s.test_block, assigned)
-                s.body, _ = self.block(s.body, assigned)
+                s.body, _ = self.block(s.body, set(assigned))
             elif isinstance(s, ir.Effect):
-                assigned = assigned | _definite_stores([s.stmt])
+                assigned |= _definite_stores([s.stmt])
             else:
-                assigned = assigned | s.defs()
+                assigned |= s.defs()
             out.append(s)
         if len(out) == len(stmts):
             out = stmts       # unchanged: keep the caller's list

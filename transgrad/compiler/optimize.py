@@ -14,13 +14,18 @@ flags, never by re-printing the code):
   structured code, loops iterated until stable), variables only read to update themselves
   (an unused loop counter), and empty branches and loops.
 
+Then, once, on code generated for plain calls (reverse.plain_values): accumulations the
+reverse pass marked become in place, `bx = bx + g` -> `bx += g`, where `bx` provably holds a
+buffer no other name or value can reach (`accumulate_in_place`).
+
 Each pass walks the statement lists with an explicit stack and is linear in the code size
 (forward substitution scans forward from a definition only until its use or a barrier).
 """
 from .quoting import gast, copy_tree
 from . import syntax as S
+from .reverse import ACCUMULATE
 
-__all__ = ["optimize"]
+__all__ = ["optimize", "accumulate_in_place"]
 
 # calls that never have side effects, by dotted prefix or name
 _PURE_ROOTS = frozenset({"np", "tg"})
@@ -47,6 +52,7 @@ def optimize(body, generated, keep=frozenset(), max_rounds=50):
         quiet = 0 if passes[k % len(passes)]() else quiet + 1
         if quiet == len(passes):
             break
+    accumulate_in_place(body)
     return body
 
 
@@ -282,8 +288,12 @@ def _is_one(n):
 def _fold(body, generated):
     changed = False
     for block in _blocks(body):
+        no_ops = False
         for s in block:
             if s.__dict__.get("_tg_folded"):
+                continue
+            if _self_assignment(s, generated):
+                no_ops = True
                 continue
             target = _simple_target(s) if isinstance(s, gast.Assign) else (
                 s.target.id if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) else None)
@@ -295,7 +305,19 @@ def _fold(body, generated):
                 changed = True
                 _touch(s)
             s.__dict__["_tg_folded"] = True
+        if no_ops:
+            # `bs = bs` (the adjoint of `s = s + t` passing s's own): nothing to do
+            block[:] = [s for s in block if not _self_assignment(s, generated)] or [gast.Pass()]
+            changed = True
     return changed
+
+
+def _self_assignment(s, generated):
+    """Whether `s` is `v = v` for a compiler-made name v (always bound where generated code
+    reads it, so the statement does nothing)."""
+    return (type(s) is gast.Assign and len(s.targets) == 1 and type(s.targets[0]) is gast.Name
+            and type(s.value) is gast.Name and s.value.id == s.targets[0].id
+            and generated(s.value.id))
 
 
 _ARITH = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
@@ -611,7 +633,9 @@ def _liveness_sweep(body, live_out):
                 continue
             if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets):
                 live -= stored
-            live |= _loads(s)
+            # update(), not `|=`: `set |= dict_keys` falls back to `set | keys`, a new set
+            # per statement (quadratic in a long block)
+            live.update(_loads(s))
             kept.append(s)
         block[:] = kept[::-1]
         return live
@@ -622,11 +646,11 @@ def _liveness_sweep(body, live_out):
             if S.is_comment(s):
                 continue
             if _compound(s):
-                live = live | S.names_loaded(s)
+                live |= S.names_loaded(s)
                 continue
             if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets):
-                live = live - _stores(s)
-            live = live | _loads(s)
+                live -= _stores(s)
+            live.update(_loads(s))
         return live
 
     sweep(body, live_out)
@@ -683,3 +707,118 @@ def _remove_empty(body):
 
 def _has_code(block):
     return any(not S.is_comment(s) and not isinstance(s, gast.Pass) for s in block)
+
+
+# -- in-place accumulation ----------------------------------------------------------------
+#
+# `bx = bx + g` allocates a new array per contribution; `bx += g` adds into the one there
+# is. That is the same computation only when nothing else can see the array `bx` holds
+# (another adjoint sharing it, a value the caller passed, a saved value, the seed of a
+# cotangent) and when `bx + g` has the dtype and shape of `bx`. So a statement is changed
+# only when
+# - the reverse pass marked it (reverse.ACCUMULATE: generated for plain calls, `x` a
+#   float64 array of known shape, every value of the function real and of a known kind, so
+#   that g is float64 or narrower and of x's shape or broadcastable to it: adding it into a
+#   float64 buffer gives what `bx + g` gives), and
+# - on every path to it, `bx` was last bound by `bx = np.zeros(<shape>)` (a float64 array
+#   made there, referenced by `bx` alone) and since then read by nothing but such marked
+#   accumulations into itself: no read means no other reference can have been taken.
+# Anything else (a read, a rebinding, a compound statement this does not follow) ends it.
+
+
+def accumulate_in_place(body):
+    """Turn marked accumulations into `+=` where the accumulator is a private buffer (see
+    above). Changes `body` in place; returns whether it changed anything."""
+    if not any(s.__dict__.get(ACCUMULATE) for block in _blocks(body) for s in block):
+        return False
+    changed = [False]
+    _private_buffers(body, set(), changed)
+    return changed[0]
+
+
+def _private_buffers(block, private, changed, convert=True):
+    """Names holding a private buffer after `block`, given those before (`private`, updated
+    in place and returned); with `convert`, marked accumulations into them become `+=`."""
+    for i, s in enumerate(block):
+        if S.is_comment(s):
+            continue
+        if isinstance(s, gast.If):
+            private -= S.names_loaded(s.test)
+            after_body = _private_buffers(s.body, set(private), changed, convert)
+            _private_buffers(s.orelse, private, changed, convert)
+            private &= after_body
+        elif isinstance(s, (gast.For, gast.While)) and not s.orelse:
+            head = S.names_loaded(s.iter if isinstance(s, gast.For) else s.test)
+            private -= head
+            if isinstance(s, gast.For):
+                private -= S.names_stored(s.target)
+            entry = set(private)
+            for _ in range(64):     # what holds at every iteration's start: a fixed point
+                out = _private_buffers(s.body, set(entry), changed, False) - head
+                if isinstance(s, gast.For):
+                    out -= S.names_stored(s.target)
+                if entry <= out:
+                    break
+                entry &= out
+            else:
+                entry = set()
+            _private_buffers(s.body, set(entry), changed, convert)
+            private &= entry
+        elif _compound(s) or not isinstance(s, (gast.Assign, gast.Expr, gast.Return,
+                                                  gast.Assert, gast.Pass)):
+            private -= {n.id for n in S.walk(s) if isinstance(n, gast.Name)}
+        else:
+            target = _accumulation(s)
+            if target is not None and target in private:
+                private -= S.names_loaded(s.value.right)
+                if convert:
+                    block[i] = _augmented_add(s, target)
+                    changed[0] = True
+                continue
+            private -= S.names_loaded(s)
+            private -= _stores(s)
+            fresh = _fresh_buffer(s)
+            if fresh is not None:
+                private.add(fresh)
+    return private
+
+
+def _accumulation(s):
+    """x for a marked `x = x + g` whose g does not read x, else None."""
+    if not s.__dict__.get(ACCUMULATE):
+        return None
+    x = _simple_target(s)
+    v = getattr(s, "value", None)
+    if (x is None or type(v) is not gast.BinOp or type(v.op) is not gast.Add
+            or type(v.left) is not gast.Name or v.left.id != x
+            or x in S.names_loaded(v.right)):
+        return None
+    return x
+
+
+def _fresh_buffer(s):
+    """x for `x = np.zeros(<tuple of int constants>)` (a new float64 array), else None."""
+    x = _simple_target(s)
+    if x is None:
+        return None
+    v = s.value
+    if type(v) is not gast.Call or v.keywords or len(v.args) != 1:
+        return None
+    f = v.func
+    if not (type(f) is gast.Attribute and f.attr == "zeros" and type(f.value) is gast.Name
+            and f.value.id == "np"):
+        return None
+    shape = v.args[0]
+    if type(shape) is not gast.Tuple or not shape.elts or not all(
+            type(e) is gast.Constant and type(e.value) is int for e in shape.elts):
+        return None
+    return x
+
+
+def _augmented_add(s, target):
+    """`target += g` for the statement `target = target + g`, at the same lines."""
+    new = gast.AugAssign(target=S.store(target), op=gast.Add(), value=s.value.right)
+    for key in ("lineno", "col_offset", "end_lineno", "end_col_offset", "_tg_line"):
+        if key in s.__dict__:
+            new.__dict__[key] = s.__dict__[key]
+    return new

@@ -7,25 +7,63 @@ as seed. No derivative formula is written here.
 
 Adjoints are named after their variables (`bx` for `x`). They start as *symbolic zeros*: the
 first contribution to an adjoint is an assignment (`bx = g`), later ones accumulate
-(`bx = bx + g`: never in place, since an adjoint may share its array with another; even a
-scalar's adjoint may be a shared 0-d array). A statement that defines `x` ends the life of `bx` (the earlier `x`
-is another value), so `bx` is a symbolic zero again before it. Where control flow joins, the
-zero states of the paths are made to agree by materialising zeros only where one path needs
-them; for loops this is a fixed point (a body may not turn a zero into a non-zero between
-iterations unless the zero is materialised before the loop).
+(`bx = bx + g`: not in place as written, since an adjoint may share its array with another;
+even a scalar's adjoint may be a shared 0-d array). A statement that defines `x` ends the life
+of `bx` (the earlier `x` is another value), so `bx` is a symbolic zero again before it. Where
+control flow joins, the zero states of the paths are made to agree by materialising zeros only
+where one path needs them; for loops this is a fixed point (a body may not turn a zero into a
+non-zero between iterations unless the zero is materialised before the loop).
+
+Code generated for plain calls (`plain_values`: a `tg.grad` function called on NumPy values,
+never re-run on Tensors or batches nor transformed again) does two things more:
+- accumulations into the adjoint of a float64 array of known shape are marked
+  (`ACCUMULATE`); the optimiser turns a marked `bx = bx + g` into `bx += g` where it can
+  prove `bx` holds a buffer nothing else references (`optimize.accumulate_in_place`);
+- a `for` loop over `range(n)` outside other loops saves into a list made before it,
+  `saved_k = [None] * n`, one slot per iteration (`saved_k[k] = ...`, read back as
+  `... = saved_k[k]`) instead of appending a tuple to the shared stack and popping it.
 
 Control flow: a branch's backward pass tests the same (saved) condition; a `for` loop runs
 backwards over the same range, which restores its counter; a `while` loop counts its
 iterations and the backward pass runs that many. User-function calls become calls of a
 generated forward/backward pair (`callees.request`), whose tape is an ordinary value.
 """
+import contextlib
+import threading
+
+import numpy as np
+
 from ..errors import TransformError
 from . import anomaly, ir, template, userrules
 from . import syntax as S
 from .quoting import gast, copy_tree
 from .saves import place_saves
 
-__all__ = ["Reverse"]
+__all__ = ["Reverse", "plain_values", "ACCUMULATE"]
+
+# attribute set (True) on an accumulation `bx = bx + g` the optimiser may make `bx += g`
+ACCUMULATE = "_tg_accumulate"
+
+# per thread: the code object whose gradient is generated for plain calls, or None (a
+# thread generating code to transform again must not see another thread's plain call)
+_PLAIN = threading.local()
+
+
+@contextlib.contextmanager
+def plain_values(code):
+    """Within: the gradient of the function whose code object is `code` is generated for
+    plain calls only (None: for no function). api.py asks for it around the compilation of a
+    `tg.grad` call on NumPy values; every other client (tg.compile's re-run on Tensors with
+    create_graph, batched Jacobians, higher order reading generated source) gets code with
+    neither in-place accumulation nor preallocated save lists. Tied to one code object so
+    that a generation nested inside (a callee, a gradient called in the function) is not
+    affected."""
+    previous = getattr(_PLAIN, "code", None)
+    _PLAIN.code = code
+    try:
+        yield
+    finally:
+        _PLAIN.code = previous
 
 
 class Item:
@@ -82,6 +120,9 @@ class Reverse:
         self.stack_name = None
         self.primal = set()
         self.helpers_used = set()
+        plain = getattr(_PLAIN, "code", None)
+        self.plain = plain is not None and getattr(info.fn, "__code__", None) is plain
+        self.in_place = self.plain and _real_and_known(avals)
 
     # ================================================================ forward
     def forward_block(self, stmts):
@@ -258,9 +299,21 @@ class Reverse:
             self.helpers_used.add("add_grads")
             out.append(S.assign(b, S.call(S.name("add_grads"), [S.name(b), expr])))
         else:
-            # never `bx += g`: a scalar's adjoint can be a 0-d array (np.where, a reshape
-            # view) that another adjoint shares, which `+=` would change in place
-            out.append(S.assign(b, S.binop(S.name(b), gast.Add(), expr)))
+            # not `bx += g` as written: a scalar's adjoint can be a 0-d array (np.where, a
+            # reshape view) that another adjoint shares, which `+=` would change in place.
+            # Marked where the optimiser may prove it safe (a float64 buffer of known shape,
+            # see optimize.accumulate_in_place)
+            stmt = S.assign(b, S.binop(S.name(b), gast.Add(), expr))
+            if self.in_place and self.float64_array(var):
+                setattr(stmt, ACCUMULATE, True)
+            out.append(stmt)
+
+    def float64_array(self, var):
+        """Whether var is a float64 array of a known shape with at least one axis (its zero
+        adjoint is the buffer `np.zeros(shape)`)."""
+        av = self.aval(var)
+        return (av.kind == "array" and av.dtype == np.float64 and av.shape is not None
+                and len(av.shape) >= 1 and all(isinstance(n, int) for n in av.shape))
 
     def zeros_of(self, var):
         av = self.aval(var)
@@ -420,7 +473,7 @@ class Reverse:
                 expr = rule.core
             else:
                 expr = self.summed_core(rule, s.args[i], s.target)
-        stmts, expr = template.instantiate(rule, names, expr, self.known_shape)
+        stmts, expr = template.instantiate(rule, names, expr, self.known_shape, self.floating)
         for node in S.walk([expr] + stmts):
             if type(node) is gast.Name and node.id in _HELPERS:
                 self.helpers_used.add(node.id)
@@ -450,6 +503,13 @@ class Reverse:
         if keep:
             keywords["keepdims"] = S.const(True)
         return S.call(S.dotted("np.sum"), [copy_tree(rule.core)], keywords)
+
+    def floating(self, var):
+        """Whether var is known to hold a floating-point number or array (template.py writes
+        integer literals next to it as floats)."""
+        av = self.avals.get(var)
+        return (av is not None and av.kind in ("float", "array") and av.dtype is not None
+                and getattr(av.dtype, "kind", None) in ("f", "c"))
 
     def known_shape(self, var):
         av = self.aval(var)
@@ -557,8 +617,10 @@ class Reverse:
         n.taken, n.counters, n.adjoints = set(state[0]), dict(state[1]), dict(state[2])
 
     # ================================================================ assembly
-    def assemble(self, block, outer_kills=frozenset(), in_loop=False, restored=frozenset()):
-        """The forward and backward statement lists of `block`, with saves placed."""
+    def assemble(self, block, outer_kills=frozenset(), in_loop=False, restored=frozenset(),
+                 slots=None):
+        """The forward and backward statement lists of `block`, with saves placed (into the
+        lists of `slots`, a `_Slots`, when `block` is the body of a loop that has them)."""
         items = block.items
         n = len(items)
         reads = []
@@ -570,7 +632,7 @@ class Reverse:
             reads.append((v, 0))
         defs = [item.defs for item in items]
         reads, remat = self.rematerialise(items, reads, outer_kills, restored)
-        points = {q: self.save_and_restore(vs, in_loop)
+        points = {q: self.save_and_restore(vs, in_loop, slots)
                   for q, vs in place_saves(defs, reads, outer_kills, restored).items()}
         for q, stmts in remat.items():
             save, restore = points.get(q, ([], []))
@@ -597,11 +659,15 @@ class Reverse:
                     if target is not None and not any(target in sub.defs for sub in item.children[0].items):
                         child_kills.discard(target)
                         child_restored.add(target)
+                child_slots = self.slots_for(item, in_loop, child_restored)
                 parts_f, parts_b = [], []
                 for child in item.children:
-                    cf, cb = self.assemble(child, child_kills, in_loop or is_loop, child_restored)
+                    cf, cb = self.assemble(child, child_kills, in_loop or is_loop, child_restored,
+                                           child_slots)
                     parts_f.append(cf)
                     parts_b.append(cb)
+                if child_slots is not None:
+                    fwd += child_slots.allocations(item.stmt)
                 fwd += item.build_fwd(parts_f)
                 back = list(item.pre)
                 if item.build_bwd is not None:
@@ -671,9 +737,38 @@ class Reverse:
             return S.call(S.name("dict"), [S.name(var)])
         return S.np_call("copy", S.name(var))
 
-    def save_and_restore(self, names, in_loop):
-        """(forward statements saving `names`, backward statements restoring them): one
-        append/pop of a tuple in a loop, copies under fresh names elsewhere."""
+    def slots_for(self, item, in_loop, restored):
+        """`_Slots` for the body of `item` when it is a `for` loop over `range(n)` in plain
+        code, outside other loops (its body runs once per iteration, and the loop runs once),
+        whose counter the body leaves alone (so `k` indexes the iteration in both passes);
+        else None (saves go to the shared stack)."""
+        s = item.stmt
+        if not (self.plain and not in_loop and isinstance(s, ir.For) and len(s.args) == 1
+                and s.target in restored):
+            return None
+        stop = s.args[0]
+        if isinstance(stop, gast.Constant):
+            if not (isinstance(stop.value, int) and not isinstance(stop.value, bool)):
+                return None
+        elif not (isinstance(stop, gast.Name) and self.aval(stop.id).kind == "int"):
+            return None
+        return _Slots(s.target, stop)
+
+    def save_and_restore(self, names, in_loop, slots=None):
+        """(forward statements saving `names`, backward statements restoring them): a slot of
+        a preallocated list per iteration where the loop has `slots`, else one append/pop of
+        a tuple in a loop, copies under fresh names elsewhere."""
+        if slots is not None:
+            store = self.namer.fresh(f"saved_{slots.counter}")
+            self.primal.add(store)
+            slots.lists.append(store)
+            value = self.snapshot(names[0]) if len(names) == 1 else S.tuple_(
+                [self.snapshot(v) for v in names])
+            slot = S.subscript(S.name(store), S.name(slots.counter), gast.Store())
+            save = [S.assign(slot, value)]
+            target = names[0] if len(names) == 1 else list(names)
+            restore = [S.assign(target, S.subscript(S.name(store), S.name(slots.counter)))]
+            return save, restore
         if in_loop:
             stack = S.name(self.stack())
             value = self.snapshot(names[0]) if len(names) == 1 else S.tuple_(
@@ -689,6 +784,53 @@ class Reverse:
             save.append(S.assign(copy_name, self.snapshot(v)))
             restore.append(S.assign(v, S.name(copy_name)))
         return save, restore
+
+
+class _Slots:
+    """The preallocated save lists of one `for k in range(n)` loop: `counter` (k), `stop`
+    (n, an atom), and the names of the lists its body saved into."""
+
+    __slots__ = ("counter", "stop", "lists")
+
+    def __init__(self, counter, stop):
+        self.counter, self.stop, self.lists = counter, stop, []
+
+    def allocations(self, at):
+        """`saved_k = [None] * n` for each list, placed just before the loop (errors there
+        belong to the loop's line; no `# line` comment of its own, the loop follows)."""
+        out = []
+        for name in self.lists:
+            stmt = S.assign(name, S.binop(S.list_([S.const(None)]), gast.Mult(),
+                                          copy_tree(self.stop)))
+            stmt._tg_line = getattr(at, "line", None)
+            out.append(stmt)
+        return out
+
+
+_REAL_DTYPE_KINDS = frozenset("biuf")
+
+
+def _real_and_known(avals):
+    """Whether every variable's abstract value is known, with a bool, integer or real
+    floating dtype of at most 64 bits where it has one: then a contribution to a float64
+    adjoint is float64 or narrower, and `bx += g` computes what `bx = bx + g` would (no
+    complex, long double or object array, no value of a type the compiler does not know,
+    such as a Tensor passed as an argument that is not differentiated)."""
+    stack = list(avals.values())
+    while stack:
+        av = stack.pop()
+        if av is None or av.kind == "unknown":
+            return False
+        dt = av.dtype
+        if dt is not None and (getattr(dt, "kind", None) not in _REAL_DTYPE_KINDS
+                               or dt.itemsize > 8):
+            return False
+        elts = av.elts
+        if isinstance(elts, tuple):
+            stack.extend(elts)
+        elif elts is not None:
+            stack.append(elts)
+    return True
 
 
 # kinds whose adjoints are containers (or may be): accumulated leaf by leaf

@@ -2,8 +2,13 @@
 
 This does what `Primitive.instantiate` does (`d[z]`/`t[x]` seeds and template names replaced
 by expressions, stored temporaries renamed), in one copy instead of a deep copy followed by
-a NodeTransformer walk, and additionally replaces `np.shape(x)` / `np.ndim(x)` by constants
-where the caller knows x's shape. Rules are the registry's; nothing here knows any derivative.
+a NodeTransformer walk, and additionally
+- replaces `np.shape(x)` / `np.ndim(x)` by constants where the caller knows x's shape;
+- writes a small integer literal of the template as a float (`1 - z * z` -> `1.0 - z * z`)
+  where it is an operand of `+ - * /` whose other operand the caller knows to be floating
+  point. The value is the same (a Python number takes the dtype of the array it meets, and
+  small integers are exact in every float dtype); NumPy converts a float operand faster.
+Rules are the registry's; nothing here knows any derivative.
 """
 from .quoting import gast, copy_tree
 
@@ -13,21 +18,28 @@ _POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
 _LEAF = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
 
-def instantiate(rule, names, expr=None, shape_of=None):
+def instantiate(rule, names, expr=None, shape_of=None, floating=None):
     """(statements, expression) of `rule` with `names` substituted.
 
     names:    {template name or "d:z"/"t:x": gast expression}
     expr:     the expression to instantiate instead of `rule.expr` (e.g. `rule.core`)
-    shape_of: name -> known shape tuple or None, for `np.shape(name)` in the result"""
-    sub = _Substituter(names, shape_of)
+    shape_of: name -> known shape tuple or None, for `np.shape(name)` in the result
+    floating: name -> whether its value is known to be floating point (real or complex),
+              for integer literals next to it (see the module docstring)"""
+    sub = _Substituter(names, shape_of, floating)
     stmts = [sub.copy(s) for s in rule.stmts]
     return stmts, sub.copy(rule.expr if expr is None else expr)
 
 
+_FLOAT_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_EXACT = 2 ** 11       # integers up to this are exact in float16 and wider
+
+
 class _Substituter:
-    def __init__(self, names, shape_of):
+    def __init__(self, names, shape_of, floating=None):
         self.names = names
         self.shape_of = shape_of
+        self.floating = floating
 
     def copy(self, node):
         cls = type(node)
@@ -60,7 +72,27 @@ class _Substituter:
                 d[k] = [self.copy(x) if isinstance(x, gast.AST) else x for x in v]
             else:
                 d[k] = v
+        if cls is gast.BinOp and self.floating is not None and isinstance(new.op, _FLOAT_OPS):
+            if _small_int(new.left) and self.is_floating(new.right):
+                new.left = gast.Constant(value=float(new.left.value), kind=None)
+            elif _small_int(new.right) and self.is_floating(new.left):
+                new.right = gast.Constant(value=float(new.right.value), kind=None)
         return new
+
+    def is_floating(self, node):
+        """Whether an (instantiated) expression is known to evaluate to floating point: a
+        name the caller says is, a float literal, or arithmetic with such an operand."""
+        cls = type(node)
+        if cls is gast.Name:
+            return self.floating(node.id)
+        if cls is gast.Constant:
+            return type(node.value) is float
+        if cls is gast.BinOp:
+            return isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)) and (
+                self.is_floating(node.left) or self.is_floating(node.right))
+        if cls is gast.UnaryOp:
+            return isinstance(node.op, (gast.USub, gast.UAdd)) and self.is_floating(node.operand)
+        return False
 
     def shape_call(self, call):
         f = call.func
@@ -81,3 +113,8 @@ class _Substituter:
         if f.attr == "ndim":
             return gast.Constant(value=len(shape), kind=None)
         return gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in shape], ctx=gast.Load())
+
+
+def _small_int(node):
+    return (type(node) is gast.Constant and type(node.value) is int
+            and abs(node.value) <= _EXACT)
