@@ -81,7 +81,7 @@ def test_the_generated_source_shows_the_recomputation(rnn):
     assert COMMENT in forward and COMMENT in backward
     assert "step_h = step(h, x_t, Wx, Wh, b)" in forward        # plain call: no tape
     assert "step_forward" not in forward
-    assert "saved.append(h)" in forward                          # the call's input, and only it
+    assert "saved_t[t] = h\n" in forward                          # the call's input, and only it
     assert "step_h_again, step_tape = step_forward(h, x_t, Wx, Wh, b)" in backward
     assert "= step_backward(step_tape, bh)" in backward
     assert backward.index("step_forward(") < backward.index("step_backward(")

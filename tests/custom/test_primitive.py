@@ -129,7 +129,7 @@ def test_grad_source_calls_the_primitive_by_name_and_inlines_its_rule():
     source = df.source
     assert f"from {D.__name__} import softclip" in source
     assert "softclip(x, limit=2.0)" in source
-    assert "(1 - (softclip_x / 2.0) ** 2)" in source      # the template's rule, inlined
+    assert "(1.0 - (softclip_x / 2.0) ** 2)" in source    # the template's rule, inlined
     assert "tg.softclip" not in source
 
 
