@@ -19,6 +19,9 @@ def _shape(a):
     return getattr(a, "shape", ())
 
 
+_ndarray = np.ndarray
+
+
 def unbroadcast(g, shape):
     """Sum the cotangent `g` down to `shape`, undoing NumPy broadcasting (the identity when the
     shapes already agree, which is the common case and costs one comparison)."""
@@ -59,6 +62,10 @@ def unreduce(g, shape, axis=None, keepdims=False):
         # not a read-only 0-d view, nor a shared 0-d array: generated code may accumulate
         # scalar adjoints with `+=`
         return g[()] if type(g) is np.ndarray else g
+    if (type(g) is _ndarray and not g.ndim or isinstance(g, np.generic)) and g.dtype.kind in "fc":
+        # one value (a full reduction's seed): the read-only broadcast view np.broadcast_to
+        # would make, made directly (np.broadcast_to's Python layers cost several microseconds)
+        return _ndarray(shape, g.dtype, memoryview(g).toreadonly(), 0, (0,) * len(shape))
     if not keepdims and shape != _shape(g):
         axes = normalize_axis(axis, len(shape))
         g = np.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))

@@ -44,7 +44,8 @@ def _make_seeds(outputs, grad_outputs, graph):
         if g is None:
             if out._rg and data.size != 1:
                 raise GradientError("grad can be implicitly created only for scalar outputs")
-            s = np.ones_like(data)
+            # (a 0-d output's seed made in C: np.ones_like's Python layers cost microseconds)
+            s = np.array(1, dtype=data.dtype) if not data.ndim else np.ones_like(data)
             seeds.append(wrap(s) if graph else s)
             continue
         gt = g if isinstance(g, Tensor) else wrap(np.asarray(g))

@@ -22,9 +22,13 @@ closure with all of that bound, which operators, methods and NumPy's protocols c
   inputs have the output's shape records its rules without the `unbroadcast` (the registry's
   `Rule.core`; `identity_rule` where that is the cotangent itself); an input that was
   broadcast gets the core rule summed down by `sum_to` (one ufunc reduction);
-- a grad_fn chooser's answer is cached per kind of inputs (shape and dtype, or type), and
-  2-D float matmuls run by `ndarray.dot` (`matmul_2d`: the same BLAS call);
+- a grad_fn chooser's answer is cached per kind of inputs (shape and dtype, or type; by the
+  two ndims for a chooser marked `by_ndim`, as matmul's), and 2-D float matmuls run by
+  `ndarray.dot` (`matmul_2d`: the same BLAS call);
+- two Tensors holding arrays of one floating dtype take one test to the computation;
 - every node gets its sequence number (`node.next_seq`) once its edges exist.
+`Unreduced` is a broadcast leaf's gradient whose contributions the engine sums before it
+reduces them (a bias added at every step of a loop: one reduction instead of one per step).
 `apply_inplace` does the same for `x.add_(y)`-style operations and rebases `x`'s history;
 `apply_nondiff` runs non-differentiable primitives.
 """
@@ -546,7 +550,8 @@ def _make_unary_call(spec):
         to = type(out)
         if to is not _ndarray and (not scalar or to not in _SCALARS):
             out = _asarray(out)
-        if out.dtype != xa.dtype:
+        od = out.dtype
+        if od is not xa.dtype and od != xa.dtype:
             out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
         if not (x._rg and state.grad):
             t = _new(Tensor)
@@ -623,7 +628,51 @@ def _summed(core_fn, slot):
         def rule(g, *args):
             return sum_to(core_fn(g, *args), args[slot])
     rule.__name__ = f"summed_{getattr(core_fn, '__name__', 'rule')}"
+    SUMMED_RULES[rule] = (core_fn, slot)
     return rule
+
+
+# summed rule -> (its core rule, the slot of the input's shape): what the engine needs to sum a
+# leaf's contributions before reducing them (`Unreduced`)
+SUMMED_RULES = {}
+
+
+class Unreduced:
+    """A leaf's gradient not yet summed down to the leaf's shape: the sum of the contributions
+    of broadcasting nodes (a bias `b` in `x @ W + b`, added at every step of a loop), each the
+    core rule's output of the broadcast shape. The engine's newest-first walk keeps these in
+    the leaf's buffer slot, adds them up in place, and reduces once (`finish`) when the leaf's
+    node runs, instead of one reduction per contribution. Anything else meeting one (a
+    gradient of the leaf's own shape, the counted walk) finishes it first."""
+
+    __slots__ = ("value", "shape", "owned")
+    __array_ufunc__ = None      # `array + unreduced` comes to `__radd__`
+
+    def __init__(self, value, shape):
+        self.value = value
+        self.shape = shape
+        self.owned = False      # `value` may be another edge's gradient: copy before adding
+
+    def finish(self):
+        """The gradient summed down to the leaf's shape."""
+        return sum_to(self.value, self.shape)
+
+    def __add__(self, other):
+        if type(other) is Unreduced and other.shape == self.shape:
+            a = self.value
+            b = other.value
+            if type(a) is _ndarray and type(b) is _ndarray and a.shape == b.shape \
+                    and a.dtype == b.dtype:
+                if self.owned:
+                    a += b
+                else:
+                    self.value = a + b
+                    self.owned = True
+                return self
+        return self.finish() + (other.finish() if type(other) is Unreduced else other)
+
+    def __radd__(self, other):
+        return other + self.finish()
 
 
 _add_reduce = np.add.reduce
@@ -638,13 +687,25 @@ def sum_to(g, shape):
     gshape = g.shape
     if gshape == shape:
         return g[()] if shape == () else g
-    lead = len(gshape) - len(shape)
-    inner = tuple([i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1])
-    if not inner:
-        return _add_reduce(g, tuple(range(lead))) if lead else g
-    r = _add_reduce(g, tuple(range(lead)) + inner, None, None, True)
+    key = (gshape, shape)
+    axes = _SUM_AXES.get(key)
+    if axes is None:
+        lead = len(gshape) - len(shape)
+        inner = tuple([i + lead for i, n in enumerate(shape)
+                       if n == 1 and gshape[i + lead] != 1])
+        # (axes, keepdims): the leading axes alone drop; with inner ones, keep and reshape
+        axes = (tuple(range(lead)) + inner, bool(inner))
+        if len(_SUM_AXES) > 512:
+            _SUM_AXES.clear()
+        _SUM_AXES[key] = axes
+    if not axes[1]:
+        return _add_reduce(g, axes[0]) if axes[0] else g
+    r = _add_reduce(g, axes[0], None, None, True)
     r = r.reshape(shape)
     return r[()] if shape == () else r
+
+
+_SUM_AXES = {}      # (gradient shape, input shape) -> (axes, keepdims) of `sum_to`
 
 
 def _reads_shapes(fns):
@@ -700,46 +761,58 @@ def _make_binary_call(spec):
     # primitive's chooser runs on every call
     names = {}
     cache_names = not getattr(prim, "user", False)
+    by_ndim = cache_names and bool(getattr(prim.grad_fn, "by_ndim", False))
 
     def call(x, y):
-        if isinstance(x, Tensor):
-            xa = x._v
+        if (type(x) is Tensor and type(y) is Tensor and type(xa := x._v) is _ndarray
+                and type(ya := y._v) is _ndarray and ((k := xa.dtype) is ya.dtype or
+                                                      k == ya.dtype) and k.kind == "f"
+                and (not scalar or (xa.ndim and ya.ndim))):
+            # the common case in one test: two Tensors holding arrays of one floating dtype
+            # (for a ufunc, not 0-d: those compute as NumPy scalars below)
             xr = x._rg
-            xt = True
-        else:
-            xa = x
-            xr = False
-            xt = False
-        if isinstance(y, Tensor):
-            ya = y._v
             yr = y._rg
-            yt = True
+            xt = yt = fast = True
+            tx = ty = _ndarray
         else:
-            ya = y
-            yr = False
-            yt = False
-        tx = type(xa)
-        ty = type(ya)
-        if scalar:
-            # a 0-d array computes as a NumPy scalar, ten times faster, with the same value
-            if tx is _ndarray and not xa.ndim:
-                xa = xa[()]
-                tx = type(xa)
-            if ty is _ndarray and not ya.ndim:
-                ya = ya[()]
-                ty = type(ya)
-        else:
-            if xt and tx is not _ndarray:
-                xa = x._data
-                tx = _ndarray
-            if yt and ty is not _ndarray:
-                ya = y._data
-                ty = _ndarray
-        if tx is _ndarray and ty is _ndarray:
-            k = xa.dtype
-            fast = (k is ya.dtype or k == ya.dtype) and k.kind == "f"
-        else:
-            fast = (tx is ty and tx in _FSCALARS) or fast_pair(xa, ya, tx, ty)
+            if isinstance(x, Tensor):
+                xa = x._v
+                xr = x._rg
+                xt = True
+            else:
+                xa = x
+                xr = False
+                xt = False
+            if isinstance(y, Tensor):
+                ya = y._v
+                yr = y._rg
+                yt = True
+            else:
+                ya = y
+                yr = False
+                yt = False
+            tx = type(xa)
+            ty = type(ya)
+            if scalar:
+                # a 0-d array computes as a NumPy scalar, ten times faster, with the same value
+                if tx is _ndarray and not xa.ndim:
+                    xa = xa[()]
+                    tx = type(xa)
+                if ty is _ndarray and not ya.ndim:
+                    ya = ya[()]
+                    ty = type(ya)
+            else:
+                if xt and tx is not _ndarray:
+                    xa = x._data
+                    tx = _ndarray
+                if yt and ty is not _ndarray:
+                    ya = y._data
+                    ty = _ndarray
+            if tx is _ndarray and ty is _ndarray:
+                k = xa.dtype
+                fast = (k is ya.dtype or k == ya.dtype) and k.kind == "f"
+            else:
+                fast = (tx is ty and tx in _FSCALARS) or fast_pair(xa, ya, tx, ty)
         if fast:
             try:
                 out = quiet(op, xa, ya)
@@ -780,10 +853,14 @@ def _make_binary_call(spec):
         else:
             # the chooser's name, cached by what it sees of each input: an array's shape and
             # dtype (a Tensor's value is an array to it), or the type of anything else
-            key = ((xa.shape, xa.dtype) if xt else (x.shape, x.dtype) if type(x) is _ndarray
-                   else type(x),
-                   (ya.shape, ya.dtype) if yt else (y.shape, y.dtype) if type(y) is _ndarray
-                   else type(y))
+            # (a chooser that reads only the inputs' ndim, as matmul's, by the two ndims)
+            if by_ndim and xt and yt:
+                key = len(xs) * 65 + len(ys)
+            else:
+                key = ((xs, xa.dtype) if xt else (x.shape, x.dtype) if type(x) is _ndarray
+                       else type(x),
+                       (ys, ya.dtype) if yt else (y.shape, y.dtype) if type(y) is _ndarray
+                       else type(y))
             ncls = names.get(key)
             if ncls is None:
                 ncls = spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), ())

@@ -9,8 +9,10 @@
    with `targets` (autograd.grad, `backward(inputs=...)`) only nodes from which a target is
    reachable run, and only the needed edges are computed;
 2. execution in topological order: a node runs once every gradient flowing into it has been
-   summed (in place into arrays only the engine holds); tensor hooks (and `retain_grad`) run
-   on the summed gradient first;
+   summed (in place into arrays only the engine holds; in the newest-first walk, a broadcast
+   leaf's contributions are summed at the broadcast shape and reduced once, when the leaf's
+   node runs: `dispatch.Unreduced`); tensor hooks (and `retain_grad`) run on the summed
+   gradient first;
 3. a node's saved values are checked against the version counters of the Tensors they came
    from (PyTorch's in-place error) and, unless `keep_graph`, freed after it ran; running a freed
    node that had saved values raises PyTorch's "backward through the graph a second time";
@@ -33,7 +35,7 @@ from ..errors import GradientError
 from . import dispatch
 from .dispatch import wrap, acc_node, records
 from .grad_mode import STATE
-from .node import AccumulateGrad, op_name, node_class
+from .node import AccumulateGrad, PLAIN_CLASSES, op_name, node_class, seq_of
 
 __all__ = ["run_backward", "SECOND_TIME"]
 
@@ -478,13 +480,14 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
     first (highest `_seq`): every gradient flowing into a node comes from a newer one, so once
     it is the newest node holding a gradient, its gradient is complete. No dependency count is
     needed; a node whose gradient goes straight to an only child that is then the newest runs
-    that child next without the heap or the buffer. A node of one output with plain rules runs
-    inline (its version checks unrolled for one or two saved Tensors), and gradients flowing
-    into a node are summed in place when the engine owns the sum (`_sum`). Meeting a node
-    without a sequence number, it hands the pending nodes to `_execute_counted`."""
+    that child next without the heap or the buffer. A node of a class made by `node_class`
+    (one output, rules in `_fns`: `PLAIN_CLASSES`) runs inline (its version checks unrolled
+    for one or two saved Tensors), and gradients flowing into a node are summed in place when
+    the engine owns the sum (`_sum`). Meeting a node without a sequence number, it hands the
+    pending nodes to `_execute_counted`."""
     heap = []
     for r in root_nodes:
-        s = r._seq
+        s = seq_of(r)
         if s is None:
             return _execute_counted(buf, keep_graph, accumulate)
         heap.append((-s, r))
@@ -494,6 +497,10 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
     bpop = buf.pop
     bget = buf.get
     identity = dispatch.identity_rule
+    plain = PLAIN_CLASSES
+    acc_cls = AccumulateGrad
+    summed = dispatch.SUMMED_RULES
+    Unreduced = dispatch.Unreduced
     n = g = None        # the node to run next when known without the heap, and its gradient
     while True:
         if n is None:
@@ -501,9 +508,12 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                 return None
             n = hpop(heap)[1]
             g = bpop(n)
-        if n.__class__ is AccumulateGrad:
+        cls = type(n)
+        if cls is acc_cls:
             t = n.variable
             n = None
+            if type(g) is Unreduced:
+                g = g.finish()
             extra = t._extra
             if extra is not None:
                 hooks = extra.get("hooks")
@@ -521,10 +531,10 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
             g = _run_node_hooks(n, 0, g, False) if n._nout == 1 else \
                 [None if gi is None else _run_node_hooks(n, i, gi, False)
                  for i, gi in enumerate(g)]
-        fns = n._fns
-        if fns is None or n._nout != 1 or n._layout is not None or n._dtypes is not None:
+        if cls not in plain or n._dtypes is not None:
             grads = _run_node(n, g, False, keep_graph, None, False)
         else:
+            fns = n._fns
             args = n._args
             if args is None:
                 raise GradientError(SECOND_TIME)
@@ -553,14 +563,18 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                 if c is None or gi is None:
                     n = gi = None
                     continue
-                if c._nout == 1:
+                ccls = type(c)
+                if ccls in plain or ccls is acc_cls or c._nout == 1:
                     n = None
                     prev = bget(c)
                     if prev is not None:
                         buf[c] = _sum(prev, gi)
                         gi = prev = None
                         continue
-                    s = c._seq
+                    try:
+                        s = c._seq
+                    except AttributeError:      # a node made without a number
+                        s = None
                     if s is None:
                         buf[c] = gi
                         gi = None
@@ -577,8 +591,19 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                 grads = (gi,)
             elif len(fns) == 2:
                 f0, f1 = fns
-                grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
-                         None if f1 is None else g if f1 is identity else f1(g, *args))
+                if f1 in summed and type(nxt[1]) is acc_cls:
+                    # a broadcast leaf (a bias): its contributions are summed before they are
+                    # reduced to its shape, once, when its node runs (`Unreduced`)
+                    core, slot = summed[f1]
+                    grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
+                             Unreduced(g if core is identity else core(g, *args), args[slot]))
+                elif f0 in summed and type(nxt[0]) is acc_cls:
+                    core, slot = summed[f0]
+                    grads = (Unreduced(g if core is identity else core(g, *args), args[slot]),
+                             None if f1 is None else g if f1 is identity else f1(g, *args))
+                else:
+                    grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
+                             None if f1 is None else g if f1 is identity else f1(g, *args))
             else:
                 grads = [None if f is None else f(g, *args) for f in fns]
         nrs = n._nrs
@@ -596,7 +621,8 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
             gi = grads[i]
             if gi is None:
                 continue
-            if c._nout == 1:
+            ccls = type(c)
+            if ccls in plain or ccls is acc_cls or c._nout == 1:
                 prev = bget(c)
                 if prev is not None:
                     buf[c] = _sum(prev, gi)
@@ -607,7 +633,10 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                 _add_to_buffer(buf, c, nrs[i] if nrs else 0, gi)
                 if pending:
                     continue
-            s = c._seq
+            try:
+                s = c._seq
+            except AttributeError:
+                s = None
             if s is None:
                 unnumbered = True
             elif best is None:
@@ -655,6 +684,8 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
         if n.__class__ is AccumulateGrad:
             if g is None:
                 continue
+            if type(g) is dispatch.Unreduced:     # handed over by the newest-first walk
+                g = g.finish()
             t = n.variable
             extra = t._extra
             if extra is not None:
@@ -790,7 +821,7 @@ def _add_to_buffer(buf, c, nr, gi):
 
 
 def _anomaly_report(node):
-    trace = node._trace
+    trace = getattr(node, "_trace", None)
     if trace:
         warnings.warn(f"Error detected in {type(node).__name__}. Traceback of forward call that "
                       f"caused the error:\n{trace}", UserWarning, stacklevel=4)

@@ -14,7 +14,8 @@ A `Node` made by the dispatcher for a primitive holds
 - `_seq`:   the node's sequence number (`next_seq()`), taken once its edges exist: every node
             an edge leads to is older, so running nodes newest first is a topological order
             (the engine's order, as PyTorch's). A node without one (made elsewhere, e.g. by the
-            compiler's runtime) reads as None and the engine counts dependencies instead.
+            compiler's runtime) has the slot unset (`seq_of` reads None) and the engine counts
+            dependencies instead.
 
 A node never references its own output Tensor (it keeps the output's array and version
 counter), so a graph is freed by reference counting alone.
@@ -22,7 +23,8 @@ counter), so a graph is freed by reference counting alone.
 import itertools
 import re
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "node_class", "op_name", "next_seq"]
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "node_class", "op_name", "next_seq",
+           "seq_of", "PLAIN_CLASSES"]
 
 # sequence numbers of nodes, in order of creation (thread-safe: one C call under the GIL)
 next_seq = itertools.count(1).__next__
@@ -35,12 +37,10 @@ class Node:
                  "_trace", "_seq", "__weakref__")
     _nout = 1
     _layout = None      # set on nodes of primitives with a sequence input
-
-    def __getattr__(self, name):
-        # `_trace` is set only under anomaly detection, `_seq` by the engine's own recorders
-        if name == "_trace" or name == "_seq":
-            return None
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    # No `__getattr__` here (nor on Tensor): with one, CPython 3.11 specialises no attribute
+    # read of the class, and the engine reads a dozen per node. `_trace` is set only under
+    # anomaly detection and `_seq` only by the engine's own recorders: read them with
+    # `seq_of` / `getattr(node, "_trace", None)`, or catch AttributeError in a hot loop.
 
     def name(self):
         return type(self).__name__
@@ -62,6 +62,14 @@ class Node:
         return _add_hook(self, 0, fn, kind="node")
 
 
+def seq_of(node):
+    """The node's sequence number, None for a node made without one (the compiler's)."""
+    try:
+        return node._seq
+    except AttributeError:
+        return None
+
+
 def op_name(node):
     """What PyTorch 2.13 calls the operation of a node in the in-place error: `Add` for
     `AddBackward0`, `CopySlices` for `CopySlices`."""
@@ -70,6 +78,9 @@ def op_name(node):
 
 
 _CLASSES = {}
+# the classes `node_class` made: nodes of one output whose `_fns` are the rules (the engine runs
+# them inline; other nodes, of several outputs or with a backward of their own, go the long way)
+PLAIN_CLASSES = set()
 
 
 def node_class(name):
@@ -78,6 +89,7 @@ def node_class(name):
     if cls is None:
         cls = _CLASSES[name] = type(name, (Node,), {"__slots__": ()})
         cls.__module__ = "builtins"   # so that `type(node)` prints `<class 'AddBackward0'>`
+        PLAIN_CLASSES.add(cls)
     return cls
 
 

@@ -558,15 +558,20 @@ class Tensor:
         if not (self._rg and STATE.grad):
             # nothing to record: what `apply` computes for the getitem primitive, directly
             if type(idx) is int:
-                data = self._data
-                if data.ndim > 1:
+                data = self._v
+                if type(data) is _ndarray and data.ndim > 1:
                     # `x[t]` of an array of rank 2 or more: a view, with its base's counter
                     r = wrap(data[idx])
                     r._vc = self._vc
+                    extra = self._extra
+                    base = None if extra is None else extra.get("base")
+                    if base is None:
+                        base = self
                     extra = r._extra
                     if extra is None:
-                        extra = r._extra = {}
-                    extra["base"] = _root_base(self)
+                        r._extra = {"base": base}
+                    else:
+                        extra["base"] = base
                     return r
             index = _index_value(idx)
             try:
@@ -876,32 +881,6 @@ class Tensor:
         from . import functions
         return functions.where(condition, self, other)
 
-    def __getattr__(self, name):
-        """Tensor methods for every primitive the registry lists by method name (`x.sinh()`,
-        `x.cumsum(0)`), made on first use."""
-        if name.startswith("__") or name in Tensor.__slots__:
-            raise AttributeError(f"'Tensor' object has no attribute '{name}'")
-        prim = registry.lookup_method(name)
-        if prim is None:
-            if name.endswith("_") and not name.startswith("_"):
-                base = registry.lookup_method(name[:-1])
-                if base is not None and base.differentiable:
-                    def inplace(self, *args, **kwargs):
-                        inputs, statics = _bind_public(base, (self,) + args, kwargs)
-                        return apply_inplace(base, self, inputs, statics)
-                    inplace.__name__ = name
-                    setattr(Tensor, name, inplace)
-                    return inplace.__get__(self)
-            raise AttributeError(f"'Tensor' object has no attribute '{name}'")
-        public = prim.public
-
-        def method(self, *args, **kwargs):
-            return public(self, *args, **kwargs)
-        method.__name__ = name
-        method.__doc__ = prim.doc
-        setattr(Tensor, name, method)
-        return method.__get__(self)
-
     # -- NumPy protocols ------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method == "__call__" and not kwargs:
@@ -1201,9 +1180,65 @@ Tensor.arcsin = Tensor.asin = _method_of("arcsin")
 Tensor.arccos = Tensor.acos = _method_of("arccos")
 Tensor.arctan = Tensor.atan = _method_of("arctan")
 
+
+
+# -- methods of the registry's primitives ----------------------------------------------------------
+# Every primitive the registry lists by method name is a Tensor method (`x.sinh()`,
+# `x.cumsum(0)`), and every differentiable one has an in-place twin (`x.sinh_()`), installed on
+# the class up front rather than by a `__getattr__`: with a `__getattr__`, CPython 3.11 would
+# specialise no attribute read of a Tensor (`x._v`, `x._rg`, ...), and the engine reads several
+# per operation.
+
+def _registry_method(name, prim):
+    public = prim.public
+
+    def method(self, *args, **kwargs):
+        return public(self, *args, **kwargs)
+    method.__name__ = name
+    method.__doc__ = prim.doc
+    method._transgrad_registry = True
+    return method
+
+
+def _registry_inplace(name, base):
+    def inplace(self, *args, **kwargs):
+        inputs, statics = _bind_public(base, (self,) + args, kwargs)
+        return apply_inplace(base, self, inputs, statics)
+    inplace.__name__ = name
+    inplace._transgrad_registry = True
+    return inplace
+
+
+def _installable(name):
+    """Whether `name` may be (re)installed from the registry: not a dunder or a slot, and not
+    a method the class defines itself."""
+    if name.startswith("__") or name in Tensor.__slots__:
+        return False
+    current = getattr(Tensor, name, None)
+    return current is None or getattr(current, "_transgrad_registry", False)
+
+
+def install_registry_methods():
+    """Install (or refresh) the methods of every primitive registered by method name; run at
+    import, after the primitive set is registered, and again by whoever registers more."""
+    names = [sp[1:-2] for prim in registry.all_primitives(user=True) for sp in prim.spellings
+             if sp.startswith(".") and sp.endswith("()")]
+    for name in names:
+        prim = registry.lookup_method(name)
+        if prim is not None and _installable(name):
+            setattr(Tensor, name, _registry_method(name, prim))
+    for name in names:
+        prim = registry.lookup_method(name)
+        twin = name + "_"
+        if prim is not None and prim.differentiable and not name.startswith("_") \
+                and registry.lookup_method(twin) is None and _installable(twin):
+            setattr(Tensor, twin, _registry_inplace(twin, prim))
+
+
 dispatch.Tensor = Tensor
 engine.Tensor = Tensor
 from . import numpy_protocol as _numpy_protocol   # noqa: E402  (it needs the class)
 _UFUNC_CALLS = _numpy_protocol.UFUNC_CALLS
 _FUNCTION_CALLS = _numpy_protocol.FUNCTION_CALLS
 registry.set_tensor_dispatch(dispatch.dispatch, (Tensor,))
+install_registry_methods()

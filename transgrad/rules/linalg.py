@@ -25,12 +25,18 @@ def _matmul_name(x, y):
     return "UnsafeViewBackward0"
 
 
+# the name depends on the inputs' ndim alone: the engine caches it by the two ndims
+_matmul_name.by_ndim = True
+
+
 @primitive(np.matmul, bilinear=True, grad_fn=_matmul_name, operators=("MatMult",),
            aliases=("matmul", "mm", "bmm", "mv"), methods=("matmul", "mm", "bmm", "mv"))
 def matmul(z, x, y):
     """z = x @ y"""
-    d[x] = d[z] @ y.T if len(np.shape(x)) == 2 and len(np.shape(y)) == 2 else matmul_vjp_left(d[z], np.shape(x), y)
-    d[y] = x.T @ d[z] if len(np.shape(x)) == 2 and len(np.shape(y)) == 2 else matmul_vjp_right(d[z], x, np.shape(y))
+    # matrices: np.dot, the same BLAS product as `@` without the generalized ufunc's dispatch
+    # (about a microsecond less per call at RNN sizes: both paths run these rules)
+    d[x] = np.dot(d[z], y.T) if len(np.shape(x)) == 2 and len(np.shape(y)) == 2 else matmul_vjp_left(d[z], np.shape(x), y)
+    d[y] = np.dot(x.T, d[z]) if len(np.shape(x)) == 2 and len(np.shape(y)) == 2 else matmul_vjp_right(d[z], x, np.shape(y))
 
 
 @primitive(np.tensordot, bilinear=True, grad_fn="ViewBackward0")
