@@ -148,15 +148,9 @@ def _directional_module(case, tangents, tmp_path, args):
 
 
 # A gradient function called inside transformed code is specialised on its arguments' kinds
-# and shapes when stand-ins can be built for them (floats, arrays, tuples); for a list of
-# tuples (mlp_params) its generic code is used, which takes `params[k]` for an array read.
-_GENERIC_ONLY = {"mlp_params"}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, raises=tg.GradientError,
-                                            reason="generic gradient code for a list of tuples"))
-    if c.name in _GENERIC_ONLY else c for c in CASES], ids=lambda c: c.name)
+# and shapes (or, for a list of tuples such as mlp_params', on its abstract values): every
+# corpus function works.
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_reverse_over_reverse_hvp(case, tmp_path):
     args = case.make_args()
     tangents = tangents_for(case, args)

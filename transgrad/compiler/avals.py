@@ -390,6 +390,11 @@ def infer(block, params, info=None, max_rounds=12):
     _pending = set()
     for s in stmts:
         _pending |= s.defs()
+    # `x.append(v)` / `x.pop()`: only lists have these, whatever else x's definitions say
+    stacks = {s.base for s in stmts if isinstance(s, (ir.Append, ir.Pop))}
+    for s in reversed(stmts):       # and what they are copies of
+        if isinstance(s, ir.Copy) and s.target in stacks and isinstance(s.source, str):
+            stacks.add(s.source)
 
     def aval_of(atom):
         if isinstance(atom, gast.Constant):
@@ -424,6 +429,8 @@ def infer(block, params, info=None, max_rounds=12):
                     continue
                 old = env.get(var)
                 new = join(old, av)
+                if var in stacks and new.kind != "list":
+                    new = AVal("list", elts=UNKNOWN)
                 if new != old:
                     env[var] = new
                     changed = True
@@ -458,6 +465,8 @@ def _transfer(s, aval_of, value_of, env, info):
         return [(s.target, env.get(src) if isinstance(src, str) else aval_of(src))]
     if isinstance(s, ir.Opaque):
         zero = _zeros_like_aval(s.expr, env, info)
+        if zero is _WAIT:
+            return []           # its argument has no value yet (in this round)
         if zero is not None:
             return [(s.target, zero)]
         try:
@@ -570,9 +579,13 @@ def _transfer(s, aval_of, value_of, env, info):
     return []
 
 
+_WAIT = object()
+
+
 def _zeros_like_aval(e, env, info):
     """`zeros_like(v)` of generated code (the runtime helper) has v's structure: a list for
-    a tuple, the same kind otherwise; None when that cannot be told."""
+    a tuple, the same kind otherwise; None when that cannot be told, _WAIT while v (a
+    local) has no value yet: a guess of unknown then would stick, joins only go up."""
     if not (isinstance(e, gast.Call) and isinstance(e.func, gast.Name) and e.func.id == "zeros_like"
             and len(e.args) == 1 and isinstance(e.args[0], gast.Name) and info is not None):
         return None
@@ -581,7 +594,7 @@ def _zeros_like_aval(e, env, info):
         return None
     src = env.get(e.args[0].id)
     if src is None:
-        return None
+        return _WAIT if info.is_local(e.args[0].id) else None
     if src.kind == "tuple":
         elt = None
         for x in src.elts if isinstance(src.elts, tuple) else ():

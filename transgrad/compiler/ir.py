@@ -262,14 +262,20 @@ class Return(Stmt):
 
 
 def walk_blocks(block):
-    """Every statement of `block` and of the blocks nested in it (explicit stack)."""
-    stack = [block]
+    """Every statement of `block` and of the blocks nested in it, in program order (a
+    statement before the ones nested in it, which come before the next statement): the
+    fixed points over it (avals, activity) then see most definitions before their uses.
+    Explicit stack of iterators, so deep nesting needs no recursion."""
+    stack = [iter(block)]
     while stack:
-        current = stack.pop()
-        for stmt in current:
-            yield stmt
-            if stmt.compound:
-                stack.extend(stmt.blocks())
+        stmt = next(stack[-1], None)
+        if stmt is None:
+            stack.pop()
+            continue
+        yield stmt
+        if stmt.compound:
+            for sub in reversed(stmt.blocks()):
+                stack.append(iter(sub))
 
 
 def all_defs(block):

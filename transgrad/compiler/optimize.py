@@ -570,6 +570,15 @@ def _remove_self_updates(body, keep):
             for v in _loads(s) & candidates:
                 readers.setdefault(v, set()).add(target if target == v else None)
     faint = {v for v, rs in readers.items() if rs == {v} and v not in keep}
+    # all of a variable's assignments go, or none: dropping `v = x[1]` but keeping an
+    # impure `v = g(v)` would leave a read of an unassigned v
+    for block in _blocks(body):
+        for s in block:
+            t = None if _compound(s) else _simple_target(s)
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                t = s.target.id
+            if t in faint and not _pure(s.value):
+                faint.discard(t)
     if not faint:
         return False
     changed = False

@@ -213,6 +213,8 @@ class Module:
         body = normalize.normalize(copy_tree(info.fdef).body, scope, namer, _builtin_of(scope))
         scope.locals |= S.names_stored(body)
         block = anf.to_ir(body, scope, namer)
+        if higher.is_generated(info):
+            block = higher.private_stacks(block, info.params, namer)
         scope.locals |= ir.all_defs(block)
         if not block or not isinstance(block[-1], ir.Return):
             block.append(ir.Return(S.const(None)).located(info.fdef))
@@ -395,7 +397,10 @@ class Module:
         block, active = self.analyse(prep, list(active_params))
         fwd = Forward(prep.info, prep.namer, prep.avals, active, self,
                       tangents=dict(zip(active_params, tangent_params)))
-        state = {p: "live" for p in active_params if p in active}
+        # a parameter without a tangent is a zero (made live where a loop or branch needs it:
+        # `br` of a backward pass, active once the loop multiplies it by a varying value)
+        state = {p: "live" if p in active_params else "zero" for p in prep.info.params
+                 if p in active}
         body = fwd.block(block, state)
         out = prep.out
         tangent = fwd.live(out, state)
