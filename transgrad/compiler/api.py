@@ -28,7 +28,7 @@ from .transform import generate
 
 from .compiled import compile  # noqa: E402,A004  (tg.compile; never shadows the builtin here)
 from .higher import source_function  # noqa: E402
-from .jacobians import jvp, jacobian, hessian, forward_source  # noqa: E402
+from .jacobians import jvp, jacobian, hessian, forward_source, _copy_tape  # noqa: E402
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "stop_gradient", "compile",
            "jvp", "jacobian", "hessian"]
@@ -317,7 +317,9 @@ class _VJP:
     def __call__(self, cotangent):
         _check_cotangent(cotangent, self._out, getattr(self._fn, "__name__", "f"))
         try:
-            grads = self._backward(self._tape, copy.deepcopy(cotangent)
+            # a fresh copy of the tape's stacks each time (the backward pass pops them), so
+            # the pullback can be called again, as JAX's can
+            grads = self._backward(_copy_tape(self._tape), copy.deepcopy(cotangent)
                                    if isinstance(cotangent, (list, dict, np.ndarray)) else cotangent)
         except TransgradError:
             raise

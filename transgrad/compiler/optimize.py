@@ -21,6 +21,8 @@ buffer no other name or value can reach (`accumulate_in_place`).
 Each pass walks the statement lists with an explicit stack and is linear in the code size
 (forward substitution scans forward from a definition only until its use or a barrier).
 """
+import numpy as np
+
 from .quoting import gast, copy_tree
 from . import syntax as S
 from .reverse import ACCUMULATE
@@ -460,7 +462,14 @@ def _constant_seed_spread(node):
     return (type(value) is gast.Constant and type(value.value) is float
             and type(shape) is gast.Tuple and shape.elts
             and all(type(e) is gast.Constant and type(e.value) is int for e in shape.elts)
+            and int(np.prod([e.value for e in shape.elts])) <= _MAX_SPREAD
             and type(keepdims) is gast.Constant and keepdims.value is False)
+
+
+# elements up to which a spread seed is materialised (`np.ones`, fast to compute with); a
+# larger one stays a broadcast view, which costs no memory (a 1e6-element seed would add 8 MB
+# to the gradient's peak)
+_MAX_SPREAD = 1 << 14
 
 
 # -- forward substitution -----------------------------------------------------------------

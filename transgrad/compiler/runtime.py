@@ -38,6 +38,7 @@ def add_grads(a, b):
     if b is None:
         return a
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        _same_length(a, b)
         return [add_grads(x, y) for x, y in zip(a, b)]
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: add_grads(a[k], b[k]) if k in b else a[k] for k in a}
@@ -47,14 +48,26 @@ def add_grads(a, b):
 def structured(grad, like):
     """`grad` with the container types of `like` (adjoints of tuples are built as lists)."""
     if isinstance(like, tuple):
+        _same_length(grad, like)
         return tuple(structured(g, x) for g, x in zip(grad, like))
     if isinstance(like, list):
+        _same_length(grad, like)
         return [structured(g, x) for g, x in zip(grad, like)]
     if isinstance(like, dict):
         return {k: structured(grad[k], x) for k, x in like.items()}
     if grad is None:
         return zeros_like(like)
     return grad
+
+
+def _same_length(a, b):
+    """Adjoints of containers pair up element by element: never silently dropping the
+    elements of the longer one (a list changed in size where the compiler did not follow)."""
+    if len(a) != len(b):
+        from ..errors import GradientError
+        raise GradientError(f"internal error: the adjoint of a container of {len(b)} elements "
+                            f"has {len(a)}; please report this function (transgrad does not "
+                            f"follow the change in size of this list)")
 
 
 def defined(value):
