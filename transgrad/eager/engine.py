@@ -30,7 +30,7 @@ from sys import getrefcount as _getrefcount
 
 import numpy as np
 
-from .. import helpers, registry
+from .. import registry
 from ..errors import GradientError
 from . import dispatch
 from .dispatch import wrap, acc_node, records
@@ -475,6 +475,15 @@ def _count_plain(stack, deps, rootset):
                     deps[c] = d + 1
 
 
+def _check_versions(n, saved):
+    """PyTorch's in-place error for a saved Tensor changed since it was saved (`saved` holds
+    four entries per Tensor: its slot, the Tensor, its version cell and the version when
+    saved). `_execute_newest_first` unrolls this for one and two Tensors."""
+    for k in range(2, len(saved), 4):
+        if saved[k][0] != saved[k + 1]:
+            raise _version_error(n, *saved[k - 2:k + 2])
+
+
 def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
     """The common walk (arrays, no targets, no anomaly mode), kept tight: nodes run newest
     first (highest `_seq`): every gradient flowing into a node comes from a newer one, so once
@@ -715,19 +724,7 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
                     raise GradientError(SECOND_TIME)
                 saved = n._saved
                 if saved is not None:
-                    size = len(saved)
-                    if size == 4:
-                        if saved[2][0] != saved[3]:
-                            raise _version_error(n, *saved)
-                    elif size == 8:
-                        if saved[2][0] != saved[3]:
-                            raise _version_error(n, *saved[:4])
-                        if saved[6][0] != saved[7]:
-                            raise _version_error(n, *saved[4:])
-                    else:
-                        for k in range(2, size, 4):
-                            if saved[k][0] != saved[k + 1]:
-                                raise _version_error(n, *saved[k - 2:k + 2])
+                    _check_versions(n, saved)
                     if not keep_graph:
                         n._args = n._saved = None
                 if len(fns) == 1:
