@@ -46,6 +46,14 @@ def function_call(anf, obj, e, out, s, target):
     method = _facade_methods().get(id(obj))
     if method is None or not e.args:
         return None
+    if method in ("max", "min", "flatten", "squeeze") and len(e.args) == 1 and not e.keywords:
+        # every element, every axis: what the method means in both dialects, so `tg.max(x)`
+        # is read as the method call `x.max()`
+        as_method = gast.Call(func=gast.Attribute(value=e.args[0], attr=method, ctx=gast.Load()),
+                              args=[], keywords=[])
+        gast.copy_location(as_method, e)
+        gast.copy_location(as_method.func, e)
+        return anf.method_call(as_method, out, s, target)
     base = anf.expr(e.args[0], out, s)
     if not isinstance(base, gast.Name):
         return None
