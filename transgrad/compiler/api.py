@@ -22,7 +22,7 @@ from ..errors import GradientError, TransgradError
 from ..eager import dispatch as _dispatch
 from . import anomaly as _anomaly
 from . import avals as A
-from .resolve import method_dialect
+from .resolve import function_key, method_dialect
 from .reverse import plain_values
 from .transform import generate
 
@@ -111,18 +111,6 @@ class _Compiled:
         return self.guard is None or self.guard.holds()
 
 
-def _closure_key(fn):
-    return tuple(id(c.cell_contents) if _has_contents(c) else None for c in fn.__closure__ or ())
-
-
-def _has_contents(cell):
-    try:
-        cell.cell_contents
-        return True
-    except ValueError:
-        return False
-
-
 def _check_function(fn, kind):
     """Only Python functions written with def (or their bound methods) have source to read."""
     import types
@@ -208,11 +196,11 @@ class GradientFunction:
                                      f"only {len(args)} positional argument(s) were given")
             _check_float(args[p], p, fname)
         fn = source_function(self.fn, args, kwargs)     # tg.grad(tg.grad(f)): grad_f's code
-        cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), self.argnums,
+        cache_key = (*function_key(fn), self.argnums,
                      self.kind, self.has_aux, self.dialect, key, plain)
         compiled = _CACHE.get(cache_key)
         if compiled is None or not compiled.current():
-            arg_avals = _arg_avals(fn, args, kwargs)
+            arg_avals = A.arg_avals(fn, args, kwargs)
             with method_dialect(self.dialect), plain_values(fn.__code__ if plain else None):
                 compiled = _Compiled(generate(fn, kind=self.kind, wrt_positions=self._wrt(),
                                               arg_avals=arg_avals, has_aux=self.has_aux,
@@ -229,7 +217,7 @@ class GradientFunction:
     def _generic(self):
         """The generated code for no particular signature (no shape knowledge)."""
         fn = source_function(self.fn)
-        cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__),
+        cache_key = (*function_key(fn),
                      self.argnums, self.kind, self.has_aux, self.dialect, None)
         compiled = _CACHE.get(cache_key)
         if compiled is None or not compiled.current():
@@ -266,14 +254,6 @@ class GradientFunction:
 
     def __repr__(self):
         return f"<transgrad {self.kind} of {getattr(self.fn, '__qualname__', self.fn)}>"
-
-
-def _arg_avals(fn, args, kwargs):
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError as err:
-        raise TransgradError(f"{fn.__name__}: {err}") from None
-    return {name: A.from_value(v) for name, v in bound.arguments.items()}
 
 
 def _located(err, compiled, fn):
@@ -366,11 +346,11 @@ def vjp(fn, *primals, has_aux=False):
         _check_float(p, i, fname)
     key = tuple(map(A.signature_of, primals))
     anomaly = _anomaly.requested()
-    cache_key = (fn.__code__, _closure_key(fn), id(fn.__globals__), "vjp", has_aux, key, anomaly)
+    cache_key = (*function_key(fn), "vjp", has_aux, key, anomaly)
     compiled = _CACHE.get(cache_key)
     if compiled is None or not compiled.current():
         compiled = _Compiled(generate(fn, kind="vjp", wrt_positions=tuple(range(len(primals))),
-                                      arg_avals=_arg_avals(fn, primals, {}), has_aux=has_aux,
+                                      arg_avals=A.arg_avals(fn, primals, {}), has_aux=has_aux,
                                       label=f"vjp of {fname}", anomaly=anomaly))
         _CACHE[cache_key] = compiled
     forward, backward = compiled.fn

@@ -641,3 +641,13 @@ def index_aval(base, index, value_of):
     return UNKNOWN
 
 
+def arg_avals(fn, args, kwargs=None):
+    """{parameter: abstract value} for a call `fn(*args, **kwargs)` (a call that does not
+    bind raises TransgradError naming fn)."""
+    import inspect
+    from ..errors import TransgradError
+    try:
+        bound = inspect.signature(fn).bind(*args, **(kwargs or {}))
+    except TypeError as err:
+        raise TransgradError(f"{getattr(fn, '__name__', fn)}: {err}") from None
+    return {name: from_value(v) for name, v in bound.arguments.items()}

@@ -52,7 +52,7 @@ from . import avals as A
 from . import activity, ir
 from . import anomaly as _anomaly
 from .quoting import gast
-from .resolve import function_info, method_dialect
+from .resolve import function_info, function_key, method_dialect
 from .transform import Module, generate
 
 __all__ = ["compile", "Compiled"]
@@ -145,16 +145,6 @@ def _rebind_for_tensors(forward, backward):
             namespace[name] = types.FunctionType(value.__code__, namespace, value.__name__,
                                                  value.__defaults__, value.__closure__)
     return namespace[forward.__name__], namespace[backward.__name__]
-
-
-def _closure_key(fn):
-    out = []
-    for cell in fn.__closure__ or ():
-        try:
-            out.append(id(cell.cell_contents))
-        except ValueError:
-            out.append(None)
-    return tuple(out)
 
 
 def _build(fn, wrt, arg_avals, anomaly=False):
@@ -260,7 +250,7 @@ class Compiled:
         key = (wrt, sig, True) if anomaly else (wrt, sig)
         entry = self._entries.get(key)
         if entry is None or not entry.current():
-            cache_key = (self.fn.__code__, _closure_key(self.fn), id(self.fn.__globals__), wrt,
+            cache_key = (*function_key(self.fn), wrt,
                          sig) + ((True,) if anomaly else ())
             entry = _CACHE.get(cache_key)
             if entry is None or not entry.current():
@@ -407,7 +397,7 @@ class Compiled:
             nums = _check_argnums(self.fn, argnums)
             wrt = tuple(sorted(nums if isinstance(nums, tuple) else (nums,)))
         avals = _generic_avals(self.fn)
-        cache_key = (self.fn.__code__, _closure_key(self.fn), id(self.fn.__globals__), wrt, None)
+        cache_key = (*function_key(self.fn), wrt, None)
         entry = _CACHE.get(cache_key)
         if entry is None or not entry.current():
             entry = _CACHE[cache_key] = _build(self.fn, wrt, avals)

@@ -27,6 +27,7 @@ from ..errors import TransgradError
 from . import avals as A
 from . import batching, runtime
 from .higher import source_function
+from .resolve import function_key
 from .transform import generate
 
 __all__ = ["jvp", "jacobian", "hessian", "forward_source", "JacobianFunction"]
@@ -50,37 +51,18 @@ class _ForwardCompiled:
         return self.guard is None or self.guard.holds()
 
 
-def _closure_key(fn):
-    out = []
-    for cell in fn.__closure__ or ():
-        try:
-            out.append(id(cell.cell_contents))
-        except ValueError:
-            out.append(None)
-    return tuple(out)
-
-
-def _arg_avals(fn, args):
-    import inspect
-    try:
-        bound = inspect.signature(fn).bind(*args)
-    except TypeError as err:
-        raise TransgradError(f"{getattr(fn, '__name__', fn)}: {err}") from None
-    return {name: A.from_value(v) for name, v in bound.arguments.items()}
-
-
 def _forward_compiled(fn, args, positions):
     """The compiled forward-mode function of fn for args' signature, tangents at positions."""
     target = source_function(fn, args)
     if not hasattr(target, "__code__"):
         raise TransgradError(f"tg.jvp needs a Python function written with def, not "
                              f"{type(fn).__name__}")
-    key = (target.__code__, _closure_key(target), id(target.__globals__), positions,
+    key = (*function_key(target), positions,
            tuple(map(A.signature_of, args)))
     compiled = _CACHE.get(key)
     if compiled is None or not compiled.current():
         result = generate(target, kind="jvp", wrt_positions=positions,
-                          arg_avals=_arg_avals(target, args),
+                          arg_avals=A.arg_avals(target, args),
                           label=f"jvp of {getattr(target, '__name__', 'f')}")
         compiled = _ForwardCompiled(result)
         _CACHE[key] = compiled
@@ -374,11 +356,11 @@ _VJP_CACHE = {}
 
 
 def _vjp_compiled(fn, args, positions):
-    key = (fn.__code__, _closure_key(fn), id(fn.__globals__), positions,
+    key = (*function_key(fn), positions,
            tuple(map(A.signature_of, args)))
     hit = _VJP_CACHE.get(key)
     if hit is None or (hit.get("guard") is not None and not hit["guard"].holds()):
-        hit = generate(fn, kind="vjp", wrt_positions=positions, arg_avals=_arg_avals(fn, args),
+        hit = generate(fn, kind="vjp", wrt_positions=positions, arg_avals=A.arg_avals(fn, args),
                        label=f"vjp of {fn.__name__}")
         _VJP_CACHE[key] = hit
     return hit

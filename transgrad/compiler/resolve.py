@@ -387,3 +387,16 @@ def _assigned_names(fdef):
             continue
         stack.extend(gast.iter_child_nodes(node))
     return out
+
+
+def function_key(fn):
+    """What identifies the code generated for `fn` in a cache: its code object, the objects
+    in its closure cells (None for an empty cell) and its module globals (rebinding one of
+    these makes another function as far as generated code is concerned)."""
+    cells = []
+    for cell in fn.__closure__ or ():
+        try:
+            cells.append(id(cell.cell_contents))
+        except ValueError:
+            cells.append(None)
+    return fn.__code__, tuple(cells), id(fn.__globals__)
