@@ -210,21 +210,12 @@ class Forward:
 
     def instantiate(self, s, rule, i, seed):
         prim = s.prim
-        names = {prim.output: S.name(s.target), f"t:{prim.inputs[i]}": seed}
-        for name, atom in zip(prim.inputs, s.args):
-            names[name] = atom
-        for name in prim.static_names:
-            names[name] = s.statics[name]
-        for temp in rule.stmts:
-            t = temp.targets[0].id
-            names[t] = S.name(self.namer.fresh(t))
+        names = template.names_for(s, rule, f"t:{prim.inputs[i]}", seed, self.namer)
         if prim.user:               # names its rules read from the user's module (userrules.py)
             userrules.rule_names(self.primal, prim, rule, names)
         expr = rule.core if prim.broadcasting and self.primal.same_shape(s.args[i], s.target) else None
         stmts, expr = template.instantiate(rule, names, expr, self.primal.known_shape)
-        for node in S.walk([expr] + stmts):
-            if type(node) is gast.Name and node.id in _HELPERS:
-                self.helpers_used.add(node.id)
+        self.helpers_used |= template.helpers_called([expr] + stmts)
         return stmts, expr
 
     def pack(self, s, out, state):
@@ -334,5 +325,3 @@ def _copy_ir(s):
     from .reverse import copy_tree_ir
     return copy_tree_ir(s)
 
-
-_HELPERS = frozenset(__import__("transgrad.helpers", fromlist=["__all__"]).__all__)

@@ -457,14 +457,7 @@ class Reverse:
 
     def instantiate(self, s, rule, i, seed):
         prim = s.prim
-        names = {prim.output: S.name(s.target), f"d:{prim.output}": seed}
-        for name, atom in zip(prim.inputs, s.args):
-            names[name] = atom
-        for name in prim.static_names:
-            names[name] = s.statics[name]
-        for temp in rule.stmts:
-            t = temp.targets[0].id
-            names[t] = S.name(self.namer.fresh(t))
+        names = template.names_for(s, rule, f"d:{prim.output}", seed, self.namer)
         if prim.user:               # names its rules read from the user's module
             userrules.rule_names(self, prim, rule, names)
         expr = None
@@ -474,9 +467,7 @@ class Reverse:
             else:
                 expr = self.summed_core(rule, s.args[i], s.target)
         stmts, expr = template.instantiate(rule, names, expr, self.known_shape, self.floating)
-        for node in S.walk([expr] + stmts):
-            if type(node) is gast.Name and node.id in _HELPERS:
-                self.helpers_used.add(node.id)
+        self.helpers_used |= template.helpers_called([expr] + stmts)
         return stmts, expr
 
     def summed_core(self, rule, atom, target):
@@ -875,7 +866,6 @@ def _cheap(s):
     return False
 
 
-_HELPERS = frozenset(__import__("transgrad.helpers", fromlist=["__all__"]).__all__)
 
 
 def _at(node, s):

@@ -10,9 +10,11 @@ a NodeTransformer walk, and additionally
   small integers are exact in every float dtype); NumPy converts a float operand faster.
 Rules are the registry's; nothing here knows any derivative.
 """
+from .. import helpers as _helpers
+from . import syntax as S
 from .quoting import gast, copy_tree
 
-__all__ = ["instantiate"]
+__all__ = ["instantiate", "names_for", "helpers_called"]
 
 _POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
 _LEAF = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
@@ -29,6 +31,31 @@ def instantiate(rule, names, expr=None, shape_of=None, floating=None):
     sub = _Substituter(names, shape_of, floating)
     stmts = [sub.copy(s) for s in rule.stmts]
     return stmts, sub.copy(rule.expr if expr is None else expr)
+
+
+def names_for(s, rule, seed_key, seed, namer):
+    """The substitutions that instantiate `rule` for the primitive call `s` of the IR: its
+    result and operands, its statics, the seed (under "d:<output>" for a reverse rule,
+    "t:<input>" for a forward rule) and fresh names for the rule's temporaries."""
+    prim = s.prim
+    names = {prim.output: S.name(s.target), seed_key: seed}
+    for name, atom in zip(prim.inputs, s.args):
+        names[name] = atom
+    for name in prim.static_names:
+        names[name] = s.statics[name]
+    for temp in rule.stmts:
+        t = temp.targets[0].id
+        names[t] = S.name(namer.fresh(t))
+    return names
+
+
+_HELPERS = frozenset(_helpers.__all__)
+
+
+def helpers_called(trees):
+    """The names of `transgrad.helpers` functions the instantiated trees refer to (generated
+    code imports them)."""
+    return {node.id for node in S.walk(trees) if type(node) is gast.Name and node.id in _HELPERS}
 
 
 _FLOAT_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
