@@ -647,6 +647,16 @@ def _container(av):
     return av is not None and av.kind in ("list", "tuple", "dict", "range", "str")
 
 
+def _lower_nested(s, lower):
+    """Apply a lowering pass (`lower(stmts) -> stmts`) to the blocks of compound statement s."""
+    if isinstance(s, ir.If):
+        s.body, s.orelse = lower(s.body), lower(s.orelse)
+    elif isinstance(s, ir.For):
+        s.body = lower(s.body)
+    elif isinstance(s, ir.While):
+        s.test_block, s.body = lower(s.test_block), lower(s.body)
+
+
 def _lower_reads(block, avals, info, namer):
     """`x[i]` of arrays -> the getitem primitive; `a, b = x` of an array -> two reads."""
     getitem = _maybe_prim("getitem")
@@ -672,12 +682,7 @@ def _lower_reads(block, avals, info, namer):
                         out += lower([item])
                     continue
             elif s.compound:
-                if isinstance(s, ir.If):
-                    s.body, s.orelse = lower(s.body), lower(s.orelse)
-                elif isinstance(s, ir.For):
-                    s.body = lower(s.body)
-                elif isinstance(s, ir.While):
-                    s.test_block, s.body = lower(s.test_block), lower(s.body)
+                _lower_nested(s, lower)
             out.append(s)
         return out
     return lower(block)
@@ -721,12 +726,7 @@ def _lower_writes(block, avals, active, info, namer):
                     out.append(ir.Copy(s.base, tmp).located(s.at))
                     continue
             elif s.compound:
-                if isinstance(s, ir.If):
-                    s.body, s.orelse = lower(s.body), lower(s.orelse)
-                elif isinstance(s, ir.For):
-                    s.body = lower(s.body)
-                elif isinstance(s, ir.While):
-                    s.test_block, s.body = lower(s.test_block), lower(s.body)
+                _lower_nested(s, lower)
             out.append(s)
         return out
     return lower(block)
