@@ -18,6 +18,13 @@ def random_like(value, rng):
     return float(rng.normal())
 
 
+def tangents_for(case, args, seed):
+    """Random tangents for the differentiated arguments of a corpus case, zeros elsewhere."""
+    rng = np.random.default_rng(seed)
+    wrt = positions(case)
+    return tuple(random_like(a, rng) if i in wrt else zeros_like(a) for i, a in enumerate(args))
+
+
 def zeros_like(value):
     if isinstance(value, (list, tuple)):
         items = [zeros_like(v) for v in value]

@@ -6,19 +6,13 @@ import pytest
 import transgrad as tg
 
 from ..compiler.corpus import CASES
-from .helpers import inner, positions, random_like, zeros_like
-
-
-def _tangents(case, args, seed=0):
-    rng = np.random.default_rng(seed)
-    wrt = positions(case)
-    return tuple(random_like(a, rng) if i in wrt else zeros_like(a) for i, a in enumerate(args))
+from .helpers import inner, positions, tangents_for
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_jvp_matches_reverse_gradient(case):
     args = case.make_args()
-    tangents = _tangents(case, args)
+    tangents = tangents_for(case, args, seed=0)
     grads = tg.grad(case.fn, case.argnums, has_aux=case.has_aux)(*case.make_args())
     if case.has_aux:
         grads = grads[0]

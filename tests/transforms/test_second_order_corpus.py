@@ -10,7 +10,7 @@ import pytest
 import transgrad as tg
 
 from ..compiler.corpus import CASES
-from .helpers import positions, random_like, zeros_like
+from .helpers import positions, tangents_for, zeros_like
 
 EPS = 1e-5
 
@@ -54,16 +54,10 @@ def _assert_tree_close(got, fd, scale, rtol, atol, where=""):
                                rtol=rtol, atol=atol, err_msg=where)
 
 
-def tangents_for(case, args, seed=1):
-    rng = np.random.default_rng(seed)
-    wrt = positions(case)
-    return tuple(random_like(a, rng) if i in wrt else zeros_like(a) for i, a in enumerate(args))
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_forward_over_reverse_hvp(case):
     args = case.make_args()
-    tangents = tangents_for(case, args)
+    tangents = tangents_for(case, args, seed=1)
     df = tg.grad(case.fn, case.argnums, has_aux=case.has_aux)
     grad_value, hvp = tg.jvp(df, args, tangents)
     if case.has_aux:
@@ -153,7 +147,7 @@ def _directional_module(case, tangents, tmp_path, args):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_reverse_over_reverse_hvp(case, tmp_path):
     args = case.make_args()
-    tangents = tangents_for(case, args)
+    tangents = tangents_for(case, args, seed=1)
     directional = _directional_module(case, tangents, tmp_path, args)
     hvp = tg.grad(directional, case.argnums)(*case.make_args())
     expected, scale, rtol = _hvp_expected(case, case.make_args(), tangents)
@@ -197,7 +191,7 @@ def test_hvp_matches_jax(case):
     if case.reference is not None or case.has_aux:
         pytest.skip("the reference of this case is not its own source")
     args = case.make_args()
-    tangents = tangents_for(case, args)
+    tangents = tangents_for(case, args, seed=1)
     wrt = positions(case)
     fn = _jax_version(case.fn, jax.numpy)
 
