@@ -45,6 +45,13 @@ def _lift(data, rank):
     return data.reshape(data.shape[:1] + (1,) * missing + data.shape[1:])
 
 
+def _aligned(values):
+    """The operands of an elementwise (broadcasting) call: each batch's data lifted to the
+    highest rank among them, other values (None included) as they are."""
+    rank = max(_rank(v) for v in values if v is not None)
+    return [_lift(v.data, rank) if isinstance(v, Batch) else v for v in values]
+
+
 def _full(v, b):
     """The batched data of v: a Batch's own, or v repeated (as a view) along a batch axis."""
     if isinstance(v, Batch):
@@ -206,9 +213,7 @@ class Batch(NDArrayOperatorsMixin):
         if ufunc.signature is not None or kwargs.get("out") is not None or "where" in kwargs:
             raise NotBatchable(f"np.{ufunc.__name__}.{method} with these arguments")
         if method == "__call__":
-            rank = max(_rank(v) for v in inputs)
-            args = [_lift(v.data, rank) if isinstance(v, Batch) else v for v in inputs]
-            result = getattr(ufunc, method)(*args, **kwargs)
+            result = ufunc(*_aligned(inputs), **kwargs)
             if isinstance(result, tuple):
                 return tuple(Batch(r) for r in result)
             return Batch(result)
@@ -476,20 +481,14 @@ for _f in (np.split, np.array_split):
 
 @_fact(np.where)
 def _where(condition, x, y):
-    values = (condition, x, y)
-    rank = max(_rank(v) for v in values)
-    args = [_lift(v.data, rank) if isinstance(v, Batch) else v for v in values]
-    return Batch(np.where(*args))
+    return Batch(np.where(*_aligned((condition, x, y))))
 
 
 @_fact(np.clip)
 def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
     if out is not None or kwargs:
         raise NotBatchable("np.clip with out= or other keywords")
-    values = (a, a_min, a_max)
-    rank = max(_rank(v) for v in values if v is not None)
-    args = [_lift(v.data, rank) if isinstance(v, Batch) else v for v in values]
-    return Batch(np.clip(*args))
+    return Batch(np.clip(*_aligned((a, a_min, a_max))))
 
 
 # -- products -------------------------------------------------------------------------------
