@@ -37,6 +37,7 @@ import types
 from .. import registry
 from ..errors import SourceLocation, TransformError
 from . import quoting
+from . import syntax as S
 from .quoting import gast
 
 __all__ = ["FunctionInfo", "classify", "MISSING", "KNOWN_BUILTINS", "function_info", "Guard",
@@ -385,7 +386,7 @@ def _assigned_names(fdef):
                 stack.append(gen.iter)
                 stack.extend(gen.ifs)
             continue
-        stack.extend(gast.iter_child_nodes(node))
+        stack.extend(S.children(node))
     return out
 
 

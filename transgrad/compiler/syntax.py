@@ -165,3 +165,28 @@ def names_loaded(node):
 def names_stored(node):
     """Names bound anywhere under `node` (assignment targets, loop targets)."""
     return _names(node, gast.Store)
+
+
+def names_loaded_and_stored(node):
+    """(names read, names bound) under `node`, in one walk (for whole generated functions)."""
+    loaded, stored = set(), set()
+    stack = list(node) if isinstance(node, list) else [node]
+    Name, Load, Store = gast.Name, gast.Load, gast.Store
+    while stack:
+        n = stack.pop()
+        if type(n) is Name:
+            ctx = type(n.ctx)
+            if ctx is Load:
+                loaded.add(n.id)
+            elif ctx is Store:
+                stored.add(n.id)
+            continue
+        for v in n.__dict__.values():
+            if isinstance(v, gast.AST):
+                if not isinstance(v, _SKIP):
+                    stack.append(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, gast.AST):
+                        stack.append(x)
+    return loaded, stored

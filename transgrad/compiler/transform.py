@@ -128,8 +128,7 @@ class Module:
                 return hit
         self.specialisations[("jvp", info.fn.__code__)] = count + 1
         name = self.module_names.fresh(f"{info.name}_jvp")
-        taken = {n.id for n in S.walk(info.fdef) if isinstance(n, gast.Name)} | set(info.params)
-        namer = Namer(taken)
+        namer = Namer(_user_names(info) | set(info.params))
         entry = (name, tuple(namer.fresh(tangent_name(p)) for p in active_params))
         self.jvp_functions[key] = entry
         self.jvp_queue.append((info, active_params, param_avals, entry))
@@ -207,9 +206,7 @@ class Module:
         validate_function(info.fdef, info.filename, info.source_lines)
         scope = copy.copy(info)
         scope.locals = set(info.locals)
-        taken = {n.id for n in S.walk(info.fdef) if isinstance(n, gast.Name)}
-        taken |= set(info.params) | self.module_names.taken
-        namer = Namer(taken)
+        namer = Namer(_user_names(info) | set(info.params) | self.module_names.taken)
         body = normalize.normalize(copy_tree(info.fdef).body, scope, namer, _builtin_of(scope))
         scope.locals |= S.names_stored(body)
         block = anf.to_ir(body, scope, namer)
@@ -229,8 +226,9 @@ class Module:
             raise scope.error(ret.at, "has_aux=True needs the function to return a pair "
                                       f"(output, aux), but it returns a {avals[ret.value.id].kind}",
                               "Hint: return (loss, aux), or drop has_aux=True")
-        block = _lower_reads(block, avals, scope, namer)
-        avals = A.infer(block, param_avals, scope)
+        block, lowered = _lower_reads(block, avals, scope, namer)
+        if lowered:      # getitem primitives in place of subscripts: their values anew
+            avals = A.infer(block, param_avals, scope)
         prepared = Prepared(scope, namer, block, out_atom, aux_atom, avals, param_avals)
         prepared.ret_at = ret.at       # errors about the output point at the return
         return prepared
@@ -250,8 +248,9 @@ class Module:
     def analyse(self, prep, wrt):
         outputs = {prep.out.id} if isinstance(prep.out, gast.Name) else set()
         active = activity.analyze(prep.block, set(wrt), outputs, prep.avals, prep.info)
-        block = _lower_writes(prep.block, prep.avals, active, prep.info, prep.namer)
-        active = activity.analyze(block, set(wrt), outputs, prep.avals, prep.info)
+        block, lowered = _lower_writes(prep.block, prep.avals, active, prep.info, prep.namer)
+        if lowered:      # index_update primitives in place of writes: activity anew
+            active = activity.analyze(block, set(wrt), outputs, prep.avals, prep.info)
         return block, active
 
     def reverse_pass(self, prep, wrt, block, active):
@@ -453,8 +452,9 @@ class Module:
         used = set()        # helpers the optimiser folded away are not imported
         defined = {fn.name for fn in self.functions}
         for fn in self.functions:
-            local = _locals_of(fn)
-            for n in _free_names(fn.body) - local - defined:
+            loaded, stored = S.names_loaded_and_stored(fn.body)
+            local = stored | _param_names(fn)
+            for n in loaded - local - defined:
                 used.add(n)
                 if n in ("np", "tg") or n in helpers or n in runtime:
                     continue
@@ -578,12 +578,8 @@ def _names_in_text(text):
     return set(re.findall(r"[A-Za-z_]\w*", text.split("=", 1)[1])) if "=" in text else set()
 
 
-def _free_names(body):
-    return S.names_loaded(body)
-
-
-def _locals_of(fn):
-    names = S.names_stored(fn.body)
+def _param_names(fn):
+    names = set()
     for part in fn.params.split(","):
         part = part.strip().lstrip("*")
         if part:
@@ -601,10 +597,18 @@ def _definitely_assigned(body):
     return out
 
 
+def _user_names(info):
+    """Every name the user's function mentions, walked for once per FunctionInfo (which is
+    cached per code object; its tree is never changed: passes work on copies)."""
+    names = getattr(info, "fdef_names", None)
+    if names is None:
+        names = frozenset(n.id for n in S.walk(info.fdef) if isinstance(n, gast.Name))
+        info.fdef_names = names
+    return names
+
+
 def _generated_predicate(info):
-    user = set(info.fdef_names) if hasattr(info, "fdef_names") else {
-        n.id for n in S.walk(info.fdef) if isinstance(n, gast.Name)}
-    user |= set(info.params)
+    user = _user_names(info) | set(info.params)
     return lambda name: name not in user
 
 
@@ -658,8 +662,10 @@ def _lower_nested(s, lower):
 
 
 def _lower_reads(block, avals, info, namer):
-    """`x[i]` of arrays -> the getitem primitive; `a, b = x` of an array -> two reads."""
+    """`x[i]` of arrays -> the getitem primitive; `a, b = x` of an array -> two reads.
+    Returns (block, whether any statement was lowered)."""
     getitem = _maybe_prim("getitem")
+    lowered = []
 
     def lower(stmts):
         out = []
@@ -673,6 +679,7 @@ def _lower_reads(block, avals, info, namer):
                     prim = _prim_of(getitem, s.target, {"x": S.name(s.base), "index": _index_value(s.index)})
                     prim.index_syntax = s.index
                     out.append(prim.located(s.at))
+                    lowered.append(s)
                     continue
             elif isinstance(s, ir.Unpack):
                 src = avals.get(s.source)
@@ -680,18 +687,22 @@ def _lower_reads(block, avals, info, namer):
                     for j, t in enumerate(s.targets):
                         item = ir.Index(t, s.source, S.const(j)).located(s.at)
                         out += lower([item])
+                    lowered.append(s)
                     continue
             elif s.compound:
                 _lower_nested(s, lower)
             out.append(s)
         return out
-    return lower(block)
+    block = lower(block)
+    return block, bool(lowered)
 
 
 def _lower_writes(block, avals, active, info, namer):
-    """`x[i] = v` into a differentiated array -> `x = index_update(x, v, i)` (functional)."""
+    """`x[i] = v` into a differentiated array -> `x = index_update(x, v, i)` (functional).
+    Returns (block, whether any statement was lowered)."""
     update = _maybe_prim("index_update")
     aliased = _aliased_mutations(block, avals)
+    lowered = []
 
     def lower(stmts):
         out = []
@@ -724,12 +735,14 @@ def _lower_writes(block, avals, active, info, namer):
                     out.append(_prim_of(update, tmp, {"x": S.name(s.base), "index": _index_value(s.index),
                                                       "v": s.value}).located(s.at))
                     out.append(ir.Copy(s.base, tmp).located(s.at))
+                    lowered.append(s)
                     continue
             elif s.compound:
                 _lower_nested(s, lower)
             out.append(s)
         return out
-    return lower(block)
+    block = lower(block)
+    return block, bool(lowered)
 
 
 _OP_SIGNS = {"Add": "+", "Sub": "-", "Mult": "*", "Div": "/", "MatMult": "@", "Pow": "**",
