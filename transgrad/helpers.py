@@ -140,12 +140,36 @@ def invert_permutation(axes):
 def extremum_weights(x, y, axis=None, keepdims=False, ties="even"):
     """Where the reduced extremum `y` of `x` sits, as weights in `x`'s dtype summing to one over
     each reduced slice. PyTorch's conventions: `max()`/`amax` share a tie evenly (`ties="even"`),
-    `max(dim)` gives it all to the first occurrence (`ties="first"`, for one integer axis)."""
+    `max(dim)` gives it all to the first occurrence (`ties="first"`, for one integer axis).
+    A slice whose extremum is NaN matches nowhere and gets NaN weights (0 / 0)."""
+    if type(x) is _ndarray and x.dtype.kind in "fc" and (
+            type(y) is _ndarray or isinstance(y, np.generic)):
+        return _extremum_weights_arrays(x, y, axis, keepdims, ties)
     hit = x == unreduce(y, np.shape(x), axis, keepdims)
     if ties == "first" and isinstance(axis, (int, np.integer)):
         hit = hit & (np.cumsum(hit, axis=axis) == 1)
     weights = np.where(hit, np.ones_like(x), np.zeros_like(x))
     return weights / np.sum(weights, axis=axis, keepdims=True)
+
+
+def _extremum_weights_arrays(x, y, axis, keepdims, ties):
+    """`extremum_weights` for a floating ndarray `x`: the same values, computed with ufuncs
+    directly (np.broadcast_to, np.where and np.sum's Python layers cost more than the
+    arithmetic on a small array). `y` broadcasts against `x` by itself where it kept its
+    reduced axes; otherwise they are put back as length one."""
+    if not keepdims and axis is not None and np.ndim(y):
+        axes = normalize_axis(axis, x.ndim)
+        y = y.reshape(tuple([1 if i in axes else n for i, n in enumerate(x.shape)]))
+    hit = np.equal(x, y)
+    weights = hit.astype(x.dtype)
+    count = np.add.reduce(weights, axis=axis, keepdims=True)
+    if ties == "first" and isinstance(axis, (int, np.integer)):
+        if np.equal(count, 1).all():
+            return weights      # one hit per slice: weights / 1 is weights
+        hit &= np.add.accumulate(hit, axis=axis, dtype=np.intp) == 1
+        weights = hit.astype(x.dtype)
+        count = np.add.reduce(weights, axis=axis, keepdims=True)
+    return np.true_divide(weights, count)
 
 
 def _tensordot_axes(axes, x_ndim, y_ndim):

@@ -10,13 +10,18 @@ flags, never by re-printing the code):
   (`bsin_x = bx * a; bx = bsin_x * np.cos(x)` -> `bx = bx * a * np.cos(x)`);
 - algebraic folding in generated statements: `1.0 * g`, `g * 1.0` -> `g`, `-(-g)` -> `g`,
   `unreduce(1.0, (16,), None, False)` (a sum's seed of known shape) -> `np.ones((16,))`;
+  and where static shapes and dtypes (`facts.py`, from the abstract values) prove the
+  consumer broadcasts anyway, a spread it does not need dropped: `unreduce(g, (64, 10), 1,
+  True) * p` -> `g * p`, `reduced_count((64,), None)` -> `64` (`broadcasts.py`);
 - dead code: assignments whose targets are never read afterwards (liveness over the
   structured code, loops iterated until stable), variables only read to update themselves
   (an unused loop counter), and empty branches and loops.
 
-Then, once, on code generated for plain calls (reverse.plain_values): accumulations the
-reverse pass marked become in place, `bx = bx + g` -> `bx += g`, where `bx` provably holds a
-buffer no other name or value can reach (`accumulate_in_place`).
+Then, once, on code generated for plain calls (reverse.plain_values): reductions of NumPy
+arrays in generated statements are spelled as methods, `np.sum(a, axis=0)` -> `a.sum(axis=0)`
+(`reductions.py`); accumulations the reverse pass marked become in place, `bx = bx + g` ->
+`bx += g`, where `bx` provably holds a buffer no other name or value can reach
+(`accumulate_in_place`).
 
 Each pass walks the statement lists with an explicit stack and is linear in the code size
 (forward substitution scans forward from a definition only until its use or a barrier).
@@ -24,7 +29,9 @@ Each pass walks the statement lists with an explicit stack and is linear in the 
 import numpy as np
 
 from .quoting import gast, copy_tree
+from . import broadcasts, reductions
 from . import syntax as S
+from .facts import Facts
 from .reverse import ACCUMULATE
 
 __all__ = ["optimize", "accumulate_in_place"]
@@ -37,14 +44,18 @@ _PURE_NAMES = frozenset({"len", "range", "reversed", "float", "int", "abs", "min
                          "matmul_vjp_left", "matmul_vjp_right", "isinstance", "bool", "round"})
 
 
-def optimize(body, generated, keep=frozenset(), max_rounds=50):
+def optimize(body, generated, keep=frozenset(), max_rounds=50, avals=None, plain=False):
     """Optimise `body` (a list of statements, changed in place and returned).
 
     generated(name): whether a name was made by the compiler (only those are inlined and
-    folded; user variables keep their names). keep: names live at the end (returned)."""
+    folded; user variables keep their names). keep: names live at the end (returned).
+    avals: {variable: AVal} of the function's own variables (avals.py), the static shapes
+    and dtypes that let folding drop broadcasts; None: no such facts. plain: the code runs
+    on NumPy values only (reverse.plain_values), so reductions may be spelled as methods."""
     # without loops, liveness alone removes what is only read to update itself
     loops = any(isinstance(s, (gast.For, gast.While)) for block in _blocks(body) for s in block)
-    passes = (lambda: _propagate(body, generated), lambda: _fold(body, generated),
+    facts = Facts(body, generated, avals)
+    passes = (lambda: _propagate(body, generated), lambda: _fold(body, generated, facts),
               lambda: _substitute(body, generated), lambda: _dead_code(body, keep, loops))
     # The passes run in turn until each has run once more without changing anything since
     # the last change: a pass that found nothing would find nothing again on the same code,
@@ -54,6 +65,8 @@ def optimize(body, generated, keep=frozenset(), max_rounds=50):
         quiet = 0 if passes[k % len(passes)]() else quiet + 1
         if quiet == len(passes):
             break
+    if plain:
+        reductions.spell_as_methods(body, generated, facts)
     accumulate_in_place(body)
     return body
 
@@ -287,7 +300,7 @@ def _is_one(n):
         and isinstance(n.value, (int, float))
 
 
-def _fold(body, generated):
+def _fold(body, generated, facts=None):
     changed = False
     for block in _blocks(body):
         no_ops = False
@@ -301,12 +314,14 @@ def _fold(body, generated):
                 s.target.id if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) else None)
             if target is None or not generated(target):
                 continue
-            new, did = _fold_expr(s.value)
+            new, did = _fold_expr(s.value, facts)
             if did:
+                # not marked folded: a rewrite may make a form another one folds
                 s.value = new
                 changed = True
                 _touch(s)
-            s.__dict__["_tg_folded"] = True
+            else:
+                s.__dict__["_tg_folded"] = True
         if no_ops:
             # `bs = bs` (the adjoint of `s = s + t` passing s's own): nothing to do
             block[:] = [s for s in block if not _self_assignment(s, generated)] or [gast.Pass()]
@@ -396,8 +411,9 @@ def _may_fold(node):
     return False
 
 
-def _fold_expr(expr):
-    if not any(_may_fold(n) for n in S.walk(expr)):
+def _fold_expr(expr, facts=None):
+    if not any(_may_fold(n) or (facts is not None and broadcasts.may_rewrite(n, facts))
+               for n in S.walk(expr)):
         return expr, False
     did = False
     # post-order over a copy-free walk: fold children first
@@ -433,6 +449,9 @@ def _fold_expr(expr):
             value, shape = node.args[0], node.args[1]
             new = (S.np_call("ones", shape) if _is_one(value) and isinstance(value.value, float)
                    else gast.Call(func=S.dotted("np.full"), args=[shape, value], keywords=[]))
+        elif facts is not None and broadcasts.may_rewrite(node, facts) and (
+                rewritten := broadcasts.rewrite(node, facts, parent)) is not None:
+            new = rewritten
         elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
             if _is_one(node.left):
                 new = node.right
