@@ -147,31 +147,36 @@ def median_compile_seconds(tg, workload, args, repeats):
 
 def bench_straight_lines(tg, options, report):
     """{n: {"seconds": s | None, "unavailable": reason | None}} for the generated functions,
-    each compiled fresh `compile_repeats` times (median); the first result is checked."""
+    each compiled fresh `compile_repeats` times (median), the sizes interleaved within each
+    round (so that a change of load shifts every size alike, not the ratio between them);
+    the first result of each size is checked."""
     print("C1 straight-line functions: compiling", end="", flush=True)
-    results = {}
     args = compile_time.straight_line_inputs()
+    if tg is None or not hasattr(tg, "grad"):
+        return {n: {"seconds": None, "unavailable": "tg.grad not implemented yet"}
+                for n in STRAIGHT_LINE_SIZES}
+    timings = {n: [] for n in STRAIGHT_LINE_SIZES}
+    problems, failed = {}, {}
     with tempfile.TemporaryDirectory(prefix="tg-straight-") as directory:
-        for n in STRAIGHT_LINE_SIZES:
-            if tg is None or not hasattr(tg, "grad"):
-                results[n] = {"seconds": None, "unavailable": "tg.grad not implemented yet"}
-                continue
-            try:
-                timings, problems = [], []
-                for k in range(options.compile_repeats):
+        for k in range(options.compile_repeats):
+            for n in STRAIGHT_LINE_SIZES:
+                if n in failed:
+                    continue
+                try:
                     fn = compile_time.straight_line(n, directory)
                     seconds, first = compile_time.compile_seconds(tg, fn, args, (0, 1))
-                    timings.append(seconds)
+                    timings[n].append(seconds)
                     if k == 0:
-                        problems = _check_straight_line(n, fn, args, first)
-                        report.flag(problems)
-                results[n] = {"seconds": statistics.median(timings), "unavailable": None,
-                              "problems": problems}
-            except Exception as error:
-                results[n] = {"seconds": None, "unavailable": describe(error)}
+                        problems[n] = _check_straight_line(n, fn, args, first)
+                        report.flag(problems[n])
+                except Exception as error:
+                    failed[n] = describe(error)
             print(".", end="", flush=True)
     print(" done", flush=True)
-    return results
+    return {n: ({"seconds": None, "unavailable": failed[n]} if n in failed else
+                {"seconds": statistics.median(timings[n]), "unavailable": None,
+                 "problems": problems[n]})
+            for n in STRAIGHT_LINE_SIZES}
 
 
 def _check_straight_line(n, fn, args, result):
@@ -440,7 +445,7 @@ def _parse(argv):
         options.sections = set(SECTIONS)
     options.repeats = options.repeats or (3 if options.quick else 30)
     options.sample_seconds = 0.002 if options.quick else 0.02
-    options.compile_repeats = 1 if options.quick else 3
+    options.compile_repeats = 1 if options.quick else 5
     options.memory_repeats = 1 if options.quick else 3
     return options
 

@@ -845,6 +845,13 @@ def generate(fn, *, kind, wrt_positions, arg_avals, has_aux=False, label=None, s
         return result
     finally:
         if collecting:
+            # what compiling left alive (the parse trees it caches) is long-lived: straight
+            # into the oldest generation (freeze, then unfreeze), so that the next young
+            # collection does not walk tens of thousands of tree nodes (15 ms after a
+            # function of 1,000 statements, 1 ms after one of 100: cache misses)
+            if not gc.get_freeze_count():      # (never undo a freeze of the caller's)
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
