@@ -644,6 +644,11 @@ def _lower(prim, kind, target, expr, core):
     lowered = _ShapesToParams(prim, mapping).visit(
         gast.Module(body=[copy_tree(s) for s in stmts] + [gast.Return(value=copy_tree(expr))],
                     type_ignores=[]))
+    # the seed, the output and the input the rule is for are floating wherever the function
+    # runs (the tape records floating results only): `1 - z * z` -> `1.0 - z * z`, the same
+    # values without NumPy converting an int each call (the compiler does the same, from
+    # its shape facts, in the code it generates from `stmts`/`expr`)
+    _float_literals(lowered, {seed, prim.output, target})
     fname = f"{prim.name}_{kind}_{target}"
     source = f"def {fname}({', '.join(params)}):\n" + _indent(to_source(lowered.body))
     reads = set()
@@ -654,6 +659,36 @@ def _lower(prim, kind, target, expr, core):
     code = compile(source, f"<transgrad rule {prim.name}: {prim.filename}:{prim.lineno}>", "exec")
     exec(code, namespace)
     return Rule(target, stmts, expr, core, frozenset(reads), namespace[fname], source)
+
+
+_FLOAT_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+
+
+def _float_literals(tree, floating):
+    """Write the small int literals combined by + - * / with a value known to be floating
+    (a name in `floating`, or arithmetic on one) as floats, in place."""
+    def is_floating(node):
+        cls = type(node)
+        if cls is gast.Name:
+            return node.id in floating
+        if cls is gast.Constant:
+            return type(node.value) is float
+        if cls is gast.BinOp:
+            return isinstance(node.op, (*_FLOAT_OPS, gast.Pow)) and (
+                is_floating(node.left) or is_floating(node.right))
+        if cls is gast.UnaryOp:
+            return isinstance(node.op, (gast.USub, gast.UAdd)) and is_floating(node.operand)
+        return False
+
+    def small_int(node):
+        return type(node) is gast.Constant and type(node.value) is int and abs(node.value) <= 2048
+
+    for node in gast.walk(tree):
+        if type(node) is gast.BinOp and isinstance(node.op, _FLOAT_OPS):
+            if small_int(node.left) and is_floating(node.right):
+                node.left = gast.Constant(value=float(node.left.value), kind=None)
+            elif small_int(node.right) and is_floating(node.left):
+                node.right = gast.Constant(value=float(node.right.value), kind=None)
 
 
 def _indent(text):

@@ -218,3 +218,62 @@ def test_row_of_a_constant_is_a_view_of_the_root_base():
     x.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+# -- rules lowered for the tape write int literals as floats where they meet floating values --
+
+def test_lowered_rules_write_float_literals_beside_floating_values():
+    from transgrad import registry
+    assert "1.0 - z * z" in registry.get("tanh").vjps[0].source
+    assert "(1.0 - z)" in registry.get("sigmoid").vjps[0].source
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_literals_keep_the_gradient_dtype(dtype):
+    x = np.linspace(-0.9, 0.9, 5).astype(dtype)
+    t = tg.tensor(x, requires_grad=True)
+    (np.tanh(t) + tg.sigmoid(t)).sum().backward()
+    assert t.grad.numpy().dtype == dtype
+    s = 1 / (1 + np.exp(-x.astype(np.float64)))
+    np.testing.assert_allclose(t.grad.numpy(), 1 - np.tanh(x.astype(np.float64)) ** 2
+                               + s * (1 - s), rtol=1e-6)
+
+
+# -- grad modes: the dispatcher's fast test of MODES_CHANGED ---------------------------------------
+
+def test_modes_changed_counts_threads_away_from_the_defaults():
+    import threading
+    from transgrad.eager.grad_mode import MODES_CHANGED
+    assert MODES_CHANGED[0] == 0
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.no_grad():
+        assert MODES_CHANGED[0] == 1
+        assert not (x * 2).requires_grad
+        with tg.enable_grad():
+            assert MODES_CHANGED[0] == 0
+            assert (x * 2).requires_grad
+        with tg.inference_mode():
+            assert MODES_CHANGED[0] == 1
+            assert (x * 2).is_inference()
+    assert MODES_CHANGED[0] == 0
+    seen = []
+    inside, release = threading.Event(), threading.Event()
+
+    def other():
+        with tg.no_grad():
+            inside.set()
+            release.wait(5)
+
+    th = threading.Thread(target=other)
+    th.start()
+    inside.wait(5)
+    try:
+        # another thread's no_grad: this one still records, and reads its own flags
+        seen.append(MODES_CHANGED[0])
+        seen.append((x * 2).requires_grad)
+    finally:
+        release.set()
+        th.join()
+    assert seen == [1, True]
+    assert MODES_CHANGED[0] == 0
+    assert (x * 2).requires_grad

@@ -44,7 +44,7 @@ from .. import registry
 from ..helpers import unbroadcast as _unbroadcast
 from ..errors import GradientError, ShapeError, TensorTypeError
 from . import dtypes as _dt
-from .grad_mode import STATE
+from .grad_mode import STATE, MODES_CHANGED
 from .node import AccumulateGrad, node_class, next_seq as _next_seq
 
 __all__ = ["apply", "apply_nondiff", "apply_inplace", "make_node", "acc_node", "wrap"]
@@ -73,10 +73,16 @@ def matmul_2d(a, b):
     if type(a) is _ndarray and type(b) is _ndarray and a.ndim == 2 and b.ndim == 2:
         ad = a.dtype
         if ad is b.dtype and ad.char in "fd" and a.shape[1] == b.shape[0]:
-            fa = a.flags
-            fb = b.flags
-            if (fa.c_contiguous or fa.f_contiguous) and (fb.c_contiguous or fb.f_contiguous):
-                return _ndarray_dot(a, b)
+            # an array that owns its memory is C- or F-contiguous: no flags object to make
+            if a.base is not None:
+                fa = a.flags
+                if not (fa.c_contiguous or fa.f_contiguous):
+                    return _np_matmul(a, b)
+            if b.base is not None:
+                fb = b.flags
+                if not (fb.c_contiguous or fb.f_contiguous):
+                    return _np_matmul(a, b)
+            return _ndarray_dot(a, b)
     return _np_matmul(a, b)
 
 
@@ -150,7 +156,7 @@ def wrap(data):
     t._nr = 0
     t._acc = None
     t._extra = None
-    if STATE.inference:
+    if MODES_CHANGED[0] and STATE.inference:
         t._extra = {"inference": True}
     return t
 
@@ -421,7 +427,7 @@ def apply(prim, inputs, statics):
         if not all_float:
             out = _fix_float(out, arrays)
         out = _same_float(out, _float_dtype(arrays, spec.diff_mask, out.dtype))
-    if not (any_rg and STATE.grad):
+    if not (any_rg and (not MODES_CHANGED[0] or STATE.grad)):
         return wrap(out)
     return make_node(spec, inputs, arrays, statics, out, cast_to)
 
@@ -467,7 +473,7 @@ def _unary(spec, x, statics):
         out = _asarray(out)
     if out.dtype != xa.dtype:
         out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
-    if not (x._rg and STATE.grad):
+    if not (x._rg and (not MODES_CHANGED[0] or STATE.grad)):
         return wrap(out)
     fns, _core, _summed_fns, save_out, sx, _sy = spec.records[2]
     return _record1(spec, x, xa, out, statics, fns, save_out, sx,
@@ -534,6 +540,7 @@ def _make_unary_call(spec):
     shapes = _reads_shapes(fns)
     quiet = spec.quiet
     state = STATE
+    modes = MODES_CHANGED
 
     def call(x):
         if not isinstance(x, Tensor):
@@ -553,7 +560,7 @@ def _make_unary_call(spec):
         od = out.dtype
         if od is not xa.dtype and od != xa.dtype:
             out = _fix_float(out, (xa,)) if xa.dtype.kind != "f" else _same_float(out, xa.dtype)
-        if not (x._rg and state.grad):
+        if not (x._rg and (not modes[0] or state.grad)):
             t = _new(Tensor)
             t._v = out
             t._rg = False
@@ -562,7 +569,7 @@ def _make_unary_call(spec):
             t._vc = [0]
             t._nr = 0
             t._acc = None
-            t._extra = {"inference": True} if state.inference else None
+            t._extra = {"inference": True} if modes[0] and state.inference else None
             return t
         node = _new(cls or spec.node_cls((_name_arg(x, xa),), ()))
         t = _new(Tensor)
@@ -755,6 +762,7 @@ def _make_binary_call(spec):
     rec_ft, rec_tf, rec_tt = spec.records[1], spec.records[2], spec.records[3]
     quiet = spec.quiet
     state = STATE
+    modes = MODES_CHANGED
     fast_pair = _fast_pair
     # grad_fn classes chosen per input kind (a number's type, or an array's shape and dtype):
     # the shipped choosers (`rules/naming.py`) look at nothing else; a user-declared
@@ -827,7 +835,7 @@ def _make_binary_call(spec):
                 out = _asarray(out)
         else:
             return _binary(spec, x, y, ())
-        if not ((xr or yr) and state.grad):
+        if not ((xr or yr) and (not modes[0] or state.grad)):
             t = _new(Tensor)
             t._v = out
             t._rg = False
@@ -836,14 +844,21 @@ def _make_binary_call(spec):
             t._vc = [0]
             t._nr = 0
             t._acc = None
-            t._extra = {"inference": True} if state.inference else None
+            t._extra = {"inference": True} if modes[0] and state.inference else None
             return t
         fns, core, summed, save_out, sx, sy = (rec_tt if yr else rec_tf) if xr else rec_ft
-        zs = out.shape
         xs = xa.shape if xt or tx is _ndarray else ()
         ys = ya.shape if yt or ty is _ndarray else ()
-        if core is not None:
+        if core is None:
+            zs = out.shape
+        elif xs == ys:
+            # a broadcasting primitive of two inputs of one shape: the output's too, and the
+            # rules need no `unbroadcast`
+            zs = xs
+            fns = core
+        else:
             # the rules without `unbroadcast`, or with a quicker one where a shape differs
+            zs = out.shape
             if not xr or xs == zs:
                 fns = core if not yr or ys == zs else summed[1]
             else:
@@ -995,7 +1010,7 @@ def _binary(spec, x, y, statics):
         out = _asarray(out)
     if not fast:
         out = _fix_float(out, (xa, ya))
-    if not ((xr or yr) and STATE.grad):
+    if not ((xr or yr) and (not MODES_CHANGED[0] or STATE.grad)):
         return wrap(out)
     if cast_to is not None:
         return make_node(spec, (x, y), [xa, ya], statics, out, cast_to,
@@ -1073,7 +1088,7 @@ def records(saved):
 def _multi_result(spec, inputs, arrays, statics, outs, any_rg):
     """A primitive with several outputs (`np.split`): a tuple of Tensors, outputs k of one node."""
     outs = [o if type(o) is _ndarray else _asarray(o) for o in outs]
-    if not (any_rg and STATE.grad):
+    if not (any_rg and (not MODES_CHANGED[0] or STATE.grad)):
         return tuple(wrap(o) for o in outs)
     n = spec.n
     needs = tuple([isinstance(v, Tensor) and v._rg for v in inputs])
@@ -1246,7 +1261,7 @@ def _apply_seq(spec, inputs, statics):
     out = call_quiet(spec.run, *arrays, *statics)
     if type(out) is not _ndarray:
         out = _asarray(out)
-    if not (any_rg and STATE.grad):
+    if not (any_rg and (not MODES_CHANGED[0] or STATE.grad)):
         return wrap(out)
     node_cls = spec.node_cls(arrays, statics)
     node = _new(_seq_class(node_cls))

@@ -564,10 +564,25 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                             raise _version_error(n, *saved[k - 2:k + 2])
                 if not keep_graph:
                     n._args = n._saved = None
-            if len(fns) == 1:
-                # one input: no tuple of gradients, no loop over edges
+            nf = len(fns)
+            # one edge carrying a gradient (one input, or two of which one needs none: `t * c`,
+            # `x[t] @ W`): no tuple of gradients, no loop over edges
+            if nf == 1:
+                f = fns[0]
                 c = nxt[0]
-                gi = fns[0](g, *args)
+            elif nf == 2 and (fns[0] is None or fns[1] is None):
+                f = fns[0]
+                if f is None:
+                    f = fns[1]
+                    c = nxt[1]
+                else:
+                    c = nxt[0]
+                if f is None or (f in summed and type(c) is acc_cls):
+                    f = None        # nothing flows, or a broadcast leaf: summed once (below)
+            else:
+                f = None
+            if f is not None:
+                gi = g if f is identity else f(g, *args)
                 g = None
                 if c is None or gi is None:
                     n = gi = None
@@ -577,7 +592,15 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                     n = None
                     prev = bget(c)
                     if prev is not None:
-                        buf[c] = _sum(prev, gi)
+                        # `_sum` inlined: in place into an array only the buffer holds
+                        # (references: the buffer, `prev`, getrefcount's argument)
+                        if type(prev) is _ndarray and type(gi) is _ndarray \
+                                and _getrefcount(prev) <= 3 and prev.base is None \
+                                and prev.shape == gi.shape and prev.dtype == gi.dtype \
+                                and prev.flags.writeable:
+                            prev += gi
+                        else:
+                            buf[c] = prev + gi
                         gi = prev = None
                         continue
                     try:
@@ -597,8 +620,8 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                         g = gi
                         gi = None
                     continue
-                grads = (gi,)
-            elif len(fns) == 2:
+                grads = (gi,) if nf == 1 else (gi, None) if c is nxt[0] else (None, gi)
+            elif nf == 2:
                 f0, f1 = fns
                 if f1 in summed and type(nxt[1]) is acc_cls:
                     # a broadcast leaf (a bias): its contributions are summed before they are

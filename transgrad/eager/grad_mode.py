@@ -3,7 +3,10 @@
 `no_grad`, `enable_grad`, `set_grad_enabled(flag)` and `inference_mode(mode=True)` work as
 context managers and as decorators (`@tg.no_grad()` and `@tg.no_grad`), like PyTorch's;
 `set_grad_enabled(False)` also works as a plain call. The flags live in one thread-local
-object, `STATE`, which the dispatcher reads on every operation (`STATE.grad`).
+object, `STATE`. Reading a thread-local attribute costs several times a plain one, so the
+dispatcher reads `STATE` only when `MODES_CHANGED[0]` (how many threads have a flag away from its
+default: grad on, inference off) is not zero; in a program that never leaves the defaults, an
+operation reads one list item instead.
 """
 import functools
 import threading
@@ -12,12 +15,26 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inf
            "is_inference_mode_enabled"]
 
 
+# [number of threads whose flags are not the defaults]: the dispatcher's fast test
+MODES_CHANGED = [0]
+_COUNT_LOCK = threading.Lock()
+
+
 class _State(threading.local):
-    """Per-thread flags: `grad` (record operations), `inference` (inference mode)."""
+    """Per-thread flags: `grad` (record operations), `inference` (inference mode). Every write
+    keeps `MODES_CHANGED` up to date (writes are rare: entering and leaving a mode)."""
 
     def __init__(self):
-        self.grad = True
-        self.inference = False
+        threading.local.__setattr__(self, "grad", True)
+        threading.local.__setattr__(self, "inference", False)
+
+    def __setattr__(self, name, value):
+        was_default = self.grad and not self.inference
+        threading.local.__setattr__(self, name, value)
+        now_default = self.grad and not self.inference
+        if was_default != now_default:
+            with _COUNT_LOCK:
+                MODES_CHANGED[0] += -1 if now_default else 1
 
 
 STATE = _State()
