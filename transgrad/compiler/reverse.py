@@ -615,11 +615,13 @@ class Reverse:
         items = block.items
         n = len(items)
         reads = []
+        # (sorted: set order varies between runs, and the order of reads orders the
+        # statements that recompute them: generated code must not change from run to run)
         for k, item in enumerate(items):
             code = item.bwd + item.pre
-            for v in (S.names_loaded(code) | item.header_reads) & self.primal:
+            for v in sorted((S.names_loaded(code) | item.header_reads) & self.primal):
                 reads.append((v, k + 1))
-        for v in S.names_loaded(block.end) & self.primal:
+        for v in sorted(S.names_loaded(block.end) & self.primal):
             reads.append((v, 0))
         defs = [item.defs for item in items]
         reads, remat = self.rematerialise(items, reads, outer_kills, restored)
