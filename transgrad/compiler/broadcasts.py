@@ -98,7 +98,7 @@ def _spread_names(facts):
     out = facts.__dict__.get("_spread_names")
     if out is None:
         out = facts.__dict__["_spread_names"] = {
-            name for name in facts.assigned_once() if _may_spread(facts.definition(name), ())}
+            name for name, value in facts.definitions() if _may_spread(value, ())}
     return out
 
 

@@ -220,6 +220,12 @@ class Facts:
         s = self._single.get(ident)
         return None if s is None else s.value
 
+    def definitions(self):
+        """(name, value) for every name of `assigned_once()` (values as `definition` gives
+        them)."""
+        self._scan()
+        return [(n, s.value) for n, s in self._single.items()]
+
     def _scan(self):
         """Every value assigned to each compiler-made name, where all its assignments are
         `name = value` or `name op= value` (read as `name op value`)."""

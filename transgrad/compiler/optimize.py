@@ -25,6 +25,9 @@ arrays in generated statements are spelled as methods, `np.sum(a, axis=0)` -> `a
 
 Each pass walks the statement lists with an explicit stack and is linear in the code size
 (forward substitution scans forward from a definition only until its use or a barrier).
+What the passes ask of a statement (the names it reads and stores, whether its value is
+pure, the nodes folding may rewrite) is found in one walk of it and cached on it until a
+pass changes it (`_info`, `_touch`): a round walks only the statements the last one changed.
 """
 import numpy as np
 
@@ -80,48 +83,59 @@ def _blocks(body):
         block = stack.pop()
         yield block
         for s in block:
-            for field in ("body", "orelse"):
-                sub = getattr(s, field, None)
-                if isinstance(sub, list) and sub and isinstance(s, (gast.If, gast.For, gast.While,
-                                                                     gast.With)):
-                    stack.append(sub)
+            if type(s) in _COMPOUND:
+                for field in ("body", "orelse"):
+                    sub = getattr(s, field, None)
+                    if isinstance(sub, list) and sub:
+                        stack.append(sub)
+
+
+_COMPOUND = frozenset({gast.If, gast.For, gast.While, gast.With})
 
 
 def _compound(s):
-    return isinstance(s, (gast.If, gast.For, gast.While, gast.With))
+    return type(s) in _COMPOUND
 
 
 def _pure(expr):
     for n in S.walk(expr):
-        if isinstance(n, gast.Call):
-            f = n.func
-            root = f
-            while isinstance(root, gast.Attribute):
-                root = root.value
-            if isinstance(f, gast.Attribute) and f.attr in ("pop", "append", "update", "add_at"):
+        t = type(n)
+        if t is gast.Call:
+            if not _pure_call(n):
                 return False
-            if isinstance(root, gast.Name) and (root.id in _PURE_ROOTS or (
-                    root is f and root.id in _PURE_NAMES)):
-                continue
-            return False
-        if isinstance(n, (gast.Yield, gast.Await, gast.NamedExpr)):
+        elif t is gast.Yield or t is gast.Await or t is gast.NamedExpr:
             return False
     return True
 
 
+def _pure_call(n):
+    """Whether calling `n.func` has no side effects (the arguments are looked at apart)."""
+    f = n.func
+    root = f
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if isinstance(f, gast.Attribute) and f.attr in ("pop", "append", "update", "add_at"):
+        return False
+    return isinstance(root, gast.Name) and (root.id in _PURE_ROOTS or (
+        root is f and root.id in _PURE_NAMES))
+
+
 def _simple_target(s):
     """The name a simple `name = value` assigns, else None."""
-    if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
-        return s.targets[0].id
+    if type(s) is gast.Assign:
+        targets = s.targets
+        if len(targets) == 1 and type(targets[0]) is gast.Name:
+            return targets[0].id
     return None
 
 
 def _stores(s):
-    return _info(s)[1]
+    """Names a statement rebinds or changes in place (`a[i] = v`, `a.pop()` change `a`)."""
+    return _info(s).stores
 
 
 def _stores_uncached(s):
-    """Names a statement rebinds or changes in place (`a[i] = v`, `a.pop()` change `a`)."""
+    """`_stores` computed afresh (for the statements inside a compound one)."""
     if _compound(s):
         out = S.names_stored(s)
         for block in _blocks([s]):
@@ -129,52 +143,129 @@ def _stores_uncached(s):
                 if not _compound(sub):
                     out |= _stores_uncached(sub)
         return out
-    out = set()
-    if isinstance(s, gast.Assign):
-        out = S.names_stored(s.targets)
-        for t in s.targets:
-            out |= _subscript_bases(t)
-    elif isinstance(s, gast.AugAssign):
-        out = S.names_stored(s.target) | _subscript_bases(s.target)
-    value = getattr(s, "value", None)
-    if type(value) is gast.Call:
-        f = value.func
-        if type(f) is gast.Attribute and f.attr in _MUTATORS and type(f.value) is gast.Name:
-            out.add(f.value.id)
-    return out
+    return _simple_info(s).stores
 
 
 _MUTATORS = frozenset({"pop", "append", "update", "add_at", "insert", "extend"})
 
 
-def _subscript_bases(target):
-    out = set()
-    for n in S.walk(target):
-        if isinstance(n, gast.Subscript):
-            base = n.value
-            while isinstance(base, gast.Subscript):
-                base = base.value
-            if isinstance(base, gast.Name):
-                out.add(base.id)
-    return out
+class _Info:
+    """What the passes ask of one statement, found in one walk of it and cached on it until
+    `_touch`.
+
+    reads: {name: times read} (an augmented assignment reads its target too); stores: the
+    names it rebinds or changes in place; for a simple statement also bound: the names its
+    targets bind, written: the names whose object a subscript target changes (`v[i] = ...`),
+    and, for an assignment, pure / size: whether its value is free of side effects and how
+    many nodes the value has; operations: the nodes of its value (of the whole statement,
+    for one that assigns nothing) that folding may rewrite, in `syntax.walk` order (see
+    `_MAY_FOLD_TYPES`). For a compound statement the reads are those of its header,
+    the stores those of its whole body (a stale cache can only over-state them, which is
+    safe). stmt: the statement described (`copy_tree` copies the cache with a statement;
+    the copy's own nodes are not those `operations` lists). not_folded: `_fold` has nothing
+    to do in a statement that assigns no compiler-made name."""
+
+    __slots__ = ("stmt", "reads", "stores", "bound", "written", "pure", "size", "operations",
+                 "not_folded")
 
 
 def _info(s):
-    """({name: times read}, names stored) of a statement, cached on it until `_touch`.
-
-    For a compound statement the reads are those of its header, the stores those of its
-    whole body (a stale cache can only over-state them, which is safe)."""
+    """The `_Info` of a statement (cached on it until `_touch`)."""
     info = s.__dict__.get("_tg_info")
-    if info is None:
-        counts = {}
-        nodes = [getattr(s, f) for f in _header_fields(s)] if _compound(s) else [s]
-        for n in S.walk(nodes):
-            if type(n) is gast.Name and type(n.ctx) is gast.Load:
-                counts[n.id] = counts.get(n.id, 0) + 1
-        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
-            counts[s.target.id] = counts.get(s.target.id, 0) + 1
-        info = (counts, _stores_uncached(s))
+    if info is None or info.stmt is not s:
+        if type(s) in _COMPOUND:
+            info = _Info()
+            counts = {}
+            for n in S.walk([getattr(s, f) for f in _header_fields(s)]):
+                if type(n) is gast.Name and type(n.ctx) is gast.Load:
+                    counts[n.id] = counts.get(n.id, 0) + 1
+            info.reads, info.stores = counts, _stores_uncached(s)
+            info.bound = info.written = info.pure = info.size = info.operations = None
+        else:
+            info = _simple_info(s)
+        info.stmt, info.not_folded = s, False
         s.__dict__["_tg_info"] = info
+    return info
+
+
+def _simple_info(s):
+    """The `_Info` of a statement that is not compound, in one walk of its nodes."""
+    Name, Load, Store, Subscript, Call = gast.Name, gast.Load, gast.Store, gast.Subscript, gast.Call
+    Constant, skip, foldable = gast.Constant, _LEAF, _MAY_FOLD_TYPES
+    reads, bound, written = {}, set(), set()
+    t = type(s)
+    if t is gast.Assign:
+        targets, value = s.targets, s.value
+    elif t is gast.AugAssign:
+        targets, value = [s.target], s.value
+    else:
+        targets, value = (), None
+    # the targets: names bound, subscripted bases written, and the names read in indices
+    stack = list(targets)
+    while stack:
+        n = stack.pop()
+        tn = type(n)
+        if tn is Name:
+            ctx = type(n.ctx)
+            if ctx is Load:
+                reads[n.id] = reads.get(n.id, 0) + 1
+            elif ctx is Store:
+                bound.add(n.id)
+            continue
+        if tn is Subscript:
+            base = n.value
+            while type(base) is Subscript:
+                base = base.value
+            if type(base) is Name:
+                written.add(base.id)
+        for v in n.__dict__.values():
+            if isinstance(v, gast.AST):
+                if not isinstance(v, skip):
+                    stack.append(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, gast.AST):
+                        stack.append(x)
+    # the value (the whole statement, for one that assigns nothing): names read, purity,
+    # size, operations (the order of `syntax.walk`: the same stack, children pushed alike)
+    pure, size, operations = True, 0, []
+    stack = [s] if value is None else [value]
+    while stack:
+        n = stack.pop()
+        size += 1
+        tn = type(n)
+        if tn is Name:
+            if type(n.ctx) is Load:
+                reads[n.id] = reads.get(n.id, 0) + 1
+            continue
+        if tn is Constant:
+            continue                          # (no child nodes)
+        if tn in foldable:
+            operations.append(n)
+            if tn is Call and pure and not _pure_call(n):
+                pure = False
+        elif tn is gast.Yield or tn is gast.Await or tn is gast.NamedExpr:
+            pure = False
+        for v in n.__dict__.values():
+            if isinstance(v, gast.AST):
+                if not isinstance(v, skip):
+                    stack.append(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, gast.AST):
+                        stack.append(x)
+    if t is gast.AugAssign and type(s.target) is Name:
+        reads[s.target.id] = reads.get(s.target.id, 0) + 1
+    stores = bound | written
+    called = getattr(s, "value", None)
+    if type(called) is Call:                  # `a.append(v)`, `v = a.pop()` change `a`
+        f = called.func
+        if type(f) is gast.Attribute and f.attr in _MUTATORS and type(f.value) is Name:
+            stores.add(f.value.id)
+    info = _Info()
+    info.reads, info.stores, info.bound, info.written = reads, stores, bound, written
+    info.pure, info.size = (pure, size) if value is not None else (None, None)
+    info.operations = operations
     return info
 
 
@@ -186,7 +277,7 @@ def _touch(s):
 
 def _loads(s):
     """Names a statement reads (an augmented assignment reads its target too)."""
-    return _info(s)[0].keys()
+    return _info(s).reads.keys()
 
 
 def _replace_loads(node, var, value):
@@ -243,12 +334,14 @@ def _propagate(body, generated):
                                 _touch(s)
                 else:
                     hits = _loads(s) & copies.keys()
+                    # (replacing the names it reads never changes which objects it writes)
+                    written = _written_bases(s) if hits else ()
                     for var in hits:
                         value = copies[var]
                         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) \
                                 and s.target.id == var:
                             continue
-                        if var in _written_bases(s):
+                        if var in written:
                             # `v[i] = ...` changes v's object: neither a constant nor another
                             # name may stand in for v there
                             continue
@@ -275,14 +368,7 @@ def _propagate(body, generated):
 
 def _written_bases(s):
     """Names whose object a simple statement changes through a subscript target."""
-    if isinstance(s, gast.Assign):
-        out = set()
-        for t in s.targets:
-            out |= _subscript_bases(t)
-        return out
-    if isinstance(s, gast.AugAssign):
-        return _subscript_bases(s.target)
-    return set()
+    return _info(s).written
 
 
 def _replace_loads_field(s, field, var, value):
@@ -305,7 +391,7 @@ def _fold(body, generated, facts=None):
     for block in _blocks(body):
         no_ops = False
         for s in block:
-            if s.__dict__.get("_tg_folded"):
+            if s.__dict__.get("_tg_folded") or _info(s).not_folded:
                 continue
             if _self_assignment(s, generated):
                 no_ops = True
@@ -313,8 +399,10 @@ def _fold(body, generated, facts=None):
             target = _simple_target(s) if isinstance(s, gast.Assign) else (
                 s.target.id if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) else None)
             if target is None or not generated(target):
+                # (what it assigns to does not change: nor will this answer, until touched)
+                _info(s).not_folded = True
                 continue
-            new, did = _fold_expr(s.value, facts)
+            new, did = _fold_expr(s.value, facts, _info(s).operations)
             if did:
                 # not marked folded: a rewrite may make a form another one folds
                 s.value = new
@@ -411,9 +499,19 @@ def _may_fold(node):
     return False
 
 
-def _fold_expr(expr, facts=None):
-    if not any(_may_fold(n) or (facts is not None and broadcasts.may_rewrite(n, facts))
-               for n in S.walk(expr)):
+_MAY_FOLD_TYPES = frozenset({gast.BinOp, gast.Call, gast.BoolOp, gast.IfExp, gast.Compare,
+                             gast.UnaryOp})   # the only nodes `_may_fold`/`may_rewrite` accept
+
+
+def _fold_expr(expr, facts=None, operations=None):
+    """(expr folded, whether anything was). operations: its nodes of `_MAY_FOLD_TYPES` in
+    `syntax.walk` order, when known (`_Info.operations`)."""
+    if operations is None:
+        operations = [n for n in S.walk(expr) if type(n) in _MAY_FOLD_TYPES]
+    for n in operations:
+        if _may_fold(n) or (facts is not None and broadcasts.may_rewrite(n, facts)):
+            break
+    else:
         return expr, False
     did = False
     # post-order over a copy-free walk: fold children first
@@ -501,29 +599,33 @@ def _substitute(body, generated):
     stores = {}
     for block in _blocks(body):
         for s in block:
-            counts, _ = _info(s)
-            for name, k in counts.items():
+            info = _info(s)
+            for name, k in info.reads.items():
                 loads[name] = loads.get(name, 0) + k
-            if _compound(s):
+            if info.bound is None:                 # a compound statement
                 if isinstance(s, gast.For):
                     for n in S.walk(s.target):
                         if isinstance(n, gast.Name):
                             stores[n.id] = stores.get(n.id, 0) + 1
             else:
-                for name in S.names_stored(s.targets if isinstance(s, gast.Assign) else (
-                        [s.target] if isinstance(s, gast.AugAssign) else [])):
+                for name in info.bound:
                     stores[name] = stores.get(name, 0) + 1
     changed = False
     for block in _blocks(body):
-        i = 0
-        while i < len(block):
-            s = block[i]
+        # a statement inlined is left out of `kept`; the scans only look forward, at
+        # statements not yet decided on (rebuilding the block once: no `del` per statement)
+        kept = []
+        for i, s in enumerate(block):
             t = _simple_target(s)
-            if (t is None or not generated(t) or loads.get(t, 0) != 1 or stores.get(t, 0) != 1
-                    or not _pure(s.value) or _size(s.value) > _MAX_INLINE):
-                i += 1
+            if t is None or not generated(t) or loads.get(t, 0) != 1 or stores.get(t, 0) != 1:
+                kept.append(s)
                 continue
-            reads = S.names_loaded(s.value)
+            info = _info(s)
+            if not info.pure or info.size > _MAX_INLINE:
+                kept.append(s)
+                continue
+            reads = info.reads.keys()              # (the target is a name: the value's reads)
+            blockers = reads | {t}
             done = False
             for j in range(i + 1, len(block)):
                 u = block[j]
@@ -547,18 +649,15 @@ def _substitute(body, generated):
                     _touch(u)
                     done = True
                     break
-                if _stores(u) & (reads | {t}):
+                if not _stores(u).isdisjoint(blockers):
                     break
             if done:
-                del block[i]
                 changed = True
-                continue
-            i += 1
+            else:
+                kept.append(s)
+        if len(kept) != len(block):
+            block[:] = kept
     return changed
-
-
-def _size(expr):
-    return sum(1 for _ in S.walk(expr))
 
 
 # -- dead code ----------------------------------------------------------------------------
@@ -580,7 +679,7 @@ def _remove_self_updates(body, keep):
             target = _simple_target(s)
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 target = s.target.id
-            if target is not None and target not in keep and target in _info(s)[0]:
+            if target is not None and target not in keep and target in _info(s).reads:
                 candidates.add(target)
     if not candidates:
         return False
@@ -605,7 +704,7 @@ def _remove_self_updates(body, keep):
             t = None if _compound(s) else _simple_target(s)
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 t = s.target.id
-            if t in faint and not _pure(s.value):
+            if t in faint and not _info(s).pure:
                 faint.discard(t)
     if not faint:
         return False
@@ -616,7 +715,7 @@ def _remove_self_updates(body, keep):
             t = _simple_target(s)
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
                 t = s.target.id
-            if t in faint and _pure(s.value):
+            if t in faint and _info(s).pure:
                 changed = True
                 continue
             keep_stmts.append(s)
@@ -660,12 +759,12 @@ def _liveness_sweep(body, live_out):
                 continue
             stored = _stores(s)
             if isinstance(s, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple)) for t in s.targets) \
-                    and stored and not (stored & live) and _pure(s.value) \
+                    and stored and stored.isdisjoint(live) and _info(s).pure \
                     and all(isinstance(n, gast.Name) for t in s.targets for n in _target_leaves(t)):
                 changed[0] = True
                 continue
             if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name) \
-                    and s.target.id not in live and _pure(s.value):
+                    and s.target.id not in live and _info(s).pure:
                 changed[0] = True
                 continue
             if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets):
@@ -812,7 +911,8 @@ def _private_buffers(block, private, changed, convert=True):
                     block[i] = _augmented_add(s, target)
                     changed[0] = True
                 continue
-            private -= S.names_loaded(s)
+            # (not an augmented assignment: what it reads is what `_loads` says)
+            private.difference_update(_loads(s))
             private -= _stores(s)
             fresh = _fresh_buffer(s)
             if fresh is not None:

@@ -25,7 +25,7 @@ _METHODS = {"sum": "sum", "max": "max", "min": "min", "amax": "max", "amin": "mi
 def spell_as_methods(body, generated, facts):
     """Rewrite the reductions of the generated statements of `body` (in place); return
     whether anything changed."""
-    from .optimize import _blocks, _compound, _simple_target, _touch
+    from .optimize import _blocks, _compound, _simple_target, _touch, _info
     changed = False
     for block in _blocks(body):
         for s in block:
@@ -40,6 +40,8 @@ def spell_as_methods(body, generated, facts):
                     continue
             elif not isinstance(s, gast.Return) or s.value is None:
                 continue
+            if not any(type(n) is gast.Call and may_rewrite(n) for n in _info(s).operations):
+                continue            # (most statements: no reduction to look at)
             new, did = _rewrite_tree(s.value, facts)
             if did:
                 s.value = new
