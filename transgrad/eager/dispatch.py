@@ -481,7 +481,7 @@ def _unary(spec, x, statics):
 
 
 def _record1(spec, x, xa, out, statics, fns, save_out, sx, cls):
-    node = _new(cls)
+    node = cls()
     t = _new(Tensor)
     t._v = out
     t._rg = True
@@ -571,7 +571,7 @@ def _make_unary_call(spec):
             t._acc = None
             t._extra = {"inference": True} if modes[0] and state.inference else None
             return t
-        node = _new(cls or spec.node_cls((_name_arg(x, xa),), ()))
+        node = (cls or spec.node_cls((_name_arg(x, xa),), ()))()
         t = _new(Tensor)
         t._v = out
         t._rg = True
@@ -864,7 +864,7 @@ def _make_binary_call(spec):
             else:
                 fns = summed[0] if not yr or ys == zs else summed[2]
         if cls is not None:
-            node = _new(cls)
+            node = cls()
         else:
             # the chooser's name, cached by what it sees of each input: an array's shape and
             # dtype (a Tensor's value is an array to it), or the type of anything else
@@ -883,7 +883,7 @@ def _make_binary_call(spec):
                     if len(names) > 256:
                         names.clear()
                     names[key] = ncls
-            node = _new(ncls)
+            node = ncls()
         t = _new(Tensor)
         t._v = out
         t._rg = True
