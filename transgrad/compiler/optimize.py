@@ -513,60 +513,43 @@ def _fold_expr(expr, facts=None, operations=None):
             break
     else:
         return expr, False
-    did = False
-    # post-order over a copy-free walk: fold children first
-    stack = [(expr, None, None, None, False)]
-    order = []
-    while stack:
-        node, parent, field, index, _ = stack.pop()
-        order.append((node, parent, field, index))
-        for f, child in node.__dict__.items():
-            if isinstance(child, gast.expr):
-                stack.append((child, node, f, None, False))
-            elif isinstance(child, list):
-                for j, c in enumerate(child):
-                    if isinstance(c, gast.expr):
-                        stack.append((c, node, f, j, False))
-    for node, parent, field, index in reversed(order):
-        new = _constant_value(node)
-        if new is not None:
-            pass
-        elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Pow) and _is_one(node.right):
+    # children first (a folded child may make its parent foldable)
+    return S.rewrite_bottom_up(expr, lambda node, parent: _fold_node(node, parent, facts))
+
+
+def _fold_node(node, parent, facts):
+    """What `_fold_expr` writes for `node` (an operand of `parent`), or None."""
+    new = _constant_value(node)
+    if new is not None:
+        return new
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Pow) and _is_one(node.right):
+        new = node.left
+    elif (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+          and isinstance(node.func.value, gast.Name) and node.func.value.id == "np"
+          and node.func.attr == "where" and len(node.args) == 3 and not node.keywords
+          and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value, bool)):
+        chosen = node.args[1] if node.args[0].value else node.args[2]
+        other = node.args[2] if node.args[0].value else node.args[1]
+        if isinstance(other, gast.Constant):     # np.where(False, 0.0, g) is g
+            new = chosen
+    elif _constant_seed_spread(node):
+        # `unreduce(1.0, (16,), None, False)` (the seed of `np.sum` of a known shape) is
+        # that shape filled with the number: `np.ones((16,))`, no broadcast view
+        value, shape = node.args[0], node.args[1]
+        new = (S.np_call("ones", shape) if _is_one(value) and isinstance(value.value, float)
+               else gast.Call(func=S.dotted("np.full"), args=[shape, value], keywords=[]))
+    elif facts is not None and broadcasts.may_rewrite(node, facts) and (
+            rewritten := broadcasts.rewrite(node, facts, parent)) is not None:
+        new = rewritten
+    elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
+        if _is_one(node.left):
+            new = node.right
+        elif _is_one(node.right):
             new = node.left
-        elif (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
-              and isinstance(node.func.value, gast.Name) and node.func.value.id == "np"
-              and node.func.attr == "where" and len(node.args) == 3 and not node.keywords
-              and isinstance(node.args[0], gast.Constant) and isinstance(node.args[0].value, bool)):
-            chosen = node.args[1] if node.args[0].value else node.args[2]
-            other = node.args[2] if node.args[0].value else node.args[1]
-            if isinstance(other, gast.Constant):     # np.where(False, 0.0, g) is g
-                new = chosen
-        elif _constant_seed_spread(node):
-            # `unreduce(1.0, (16,), None, False)` (the seed of `np.sum` of a known shape) is
-            # that shape filled with the number: `np.ones((16,))`, no broadcast view
-            value, shape = node.args[0], node.args[1]
-            new = (S.np_call("ones", shape) if _is_one(value) and isinstance(value.value, float)
-                   else gast.Call(func=S.dotted("np.full"), args=[shape, value], keywords=[]))
-        elif facts is not None and broadcasts.may_rewrite(node, facts) and (
-                rewritten := broadcasts.rewrite(node, facts, parent)) is not None:
-            new = rewritten
-        elif isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
-            if _is_one(node.left):
-                new = node.right
-            elif _is_one(node.right):
-                new = node.left
-        elif isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(
-                node.operand, gast.UnaryOp) and isinstance(node.operand.op, gast.USub):
-            new = node.operand.operand
-        if new is not None:
-            did = True
-            if parent is None:
-                expr = new
-            elif index is None:
-                setattr(parent, field, new)
-            else:
-                getattr(parent, field)[index] = new
-    return expr, did
+    elif isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(
+            node.operand, gast.UnaryOp) and isinstance(node.operand.op, gast.USub):
+        new = node.operand.operand
+    return new
 
 
 def _constant_seed_spread(node):

@@ -14,6 +14,7 @@ keywords `axis` and `keepdims` only, in statements the compiler generated (an as
 a name it made, or a return). It runs once, after the optimiser's fixed point: the other
 passes know `np.*` calls to be pure, and see them only.
 """
+from . import syntax as S
 from .facts import _np_attr
 from .quoting import gast
 
@@ -52,30 +53,8 @@ def spell_as_methods(body, generated, facts):
 
 def _rewrite_tree(expr, facts):
     """(expr with its reductions rewritten, bottom up; whether any was)."""
-    order, stack = [], [(expr, None, None, None)]
-    while stack:
-        node, parent, field, index = stack.pop()
-        order.append((node, parent, field, index))
-        for f, child in node.__dict__.items():
-            if isinstance(child, gast.expr):
-                stack.append((child, node, f, None))
-            elif isinstance(child, list):
-                for j, c in enumerate(child):
-                    if isinstance(c, gast.expr):
-                        stack.append((c, node, f, j))
-    did = False
-    for node, parent, field, index in reversed(order):
-        new = rewrite(node, facts) if may_rewrite(node) else None
-        if new is None:
-            continue
-        did = True
-        if parent is None:
-            expr = new
-        elif index is None:
-            setattr(parent, field, new)
-        else:
-            getattr(parent, field)[index] = new
-    return expr, did
+    return S.rewrite_bottom_up(
+        expr, lambda node, parent: rewrite(node, facts) if may_rewrite(node) else None)
 
 
 def may_rewrite(node):

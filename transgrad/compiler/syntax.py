@@ -135,6 +135,36 @@ def walk(node):
                         stack.append(x)
 
 
+def rewrite_bottom_up(expr, rewrite):
+    """(`expr` with each expression node replaced by `rewrite(node, parent)` where that is not
+    None, children before their parents; whether any was). Replacements are made in place in
+    their parents (parent None: `expr` itself); a replaced node's new children are not visited."""
+    order, stack = [], [(expr, None, None, None)]
+    while stack:
+        node, parent, field, index = stack.pop()
+        order.append((node, parent, field, index))
+        for f, child in node.__dict__.items():
+            if isinstance(child, gast.expr):
+                stack.append((child, node, f, None))
+            elif isinstance(child, list):
+                for j, c in enumerate(child):
+                    if isinstance(c, gast.expr):
+                        stack.append((c, node, f, j))
+    did = False
+    for node, parent, field, index in reversed(order):
+        new = rewrite(node, parent)
+        if new is None:
+            continue
+        did = True
+        if parent is None:
+            expr = new
+        elif index is None:
+            setattr(parent, field, new)
+        else:
+            getattr(parent, field)[index] = new
+    return expr, did
+
+
 def _names(node, ctx):
     """Names under `node` (a node or a list of nodes) whose context is of type `ctx`."""
     out = set()
