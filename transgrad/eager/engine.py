@@ -484,6 +484,20 @@ def _check_versions(n, saved):
             raise _version_error(n, *saved[k - 2:k + 2])
 
 
+def _leaf_gradient(t, g):
+    """What reaches leaf `t`'s `.grad` from the gradient `g` its node received (array walks):
+    an `Unreduced` sum reduced to `t`'s shape, then `t`'s hooks. The caller rebinds its `g`
+    to the result, so that the result's reference count says whether the engine owns it."""
+    if type(g) is dispatch.Unreduced:
+        g = g.finish()
+    extra = t._extra
+    if extra is not None:
+        hooks = extra.get("hooks")
+        if hooks:
+            g = _run_tensor_hooks(hooks, g, False)
+    return g
+
+
 def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
     """The common walk (arrays, no targets, no anomaly mode), kept tight: nodes run newest
     first (highest `_seq`): every gradient flowing into a node comes from a newer one, so once
@@ -521,16 +535,11 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
         if cls is acc_cls:
             t = n.variable
             n = None
-            if type(g) is Unreduced:
-                g = g.finish()
-            extra = t._extra
-            if extra is not None:
-                hooks = extra.get("hooks")
-                if hooks:
-                    g = _run_tensor_hooks(hooks, g, False)
+            g = _leaf_gradient(t, g)
             if accumulate:
                 # owned: referenced only by `g` here and getrefcount's argument (the buffer
-                # gave it up; `grads`/`gi` were cleared after the previous node)
+                # gave it up; `grads`/`gi` were cleared after the previous node); counted
+                # before the call, whose own arguments would hold `g` too
                 owned = _getrefcount(g) <= 2
                 _accumulate(t, g, False, owned)
             g = None
@@ -716,17 +725,10 @@ def _execute_plain(ready, buf, deps, keep_graph, accumulate):
         if n.__class__ is AccumulateGrad:
             if g is None:
                 continue
-            if type(g) is dispatch.Unreduced:     # handed over by the newest-first walk
-                g = g.finish()
             t = n.variable
-            extra = t._extra
-            if extra is not None:
-                hooks = extra.get("hooks")
-                if hooks:
-                    g = _run_tensor_hooks(hooks, g, False)
+            g = _leaf_gradient(t, g)
             if accumulate:
-                # owned: referenced only by `g` here and getrefcount's argument (the buffer
-                # gave it up; `grads`/`gi` were cleared after the previous node)
+                # owned: as in `_execute_newest_first`
                 owned = _getrefcount(g) <= 2
                 _accumulate(t, g, False, owned)
             continue
