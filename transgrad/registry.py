@@ -57,6 +57,7 @@ import numpy as np
 
 from . import helpers
 from .compiler.quoting import gast, parse_function, to_source, copy_tree
+from .compiler.template import float_int_literal
 from .errors import TemplateError
 
 __all__ = [
@@ -661,34 +662,14 @@ def _lower(prim, kind, target, expr, core):
     return Rule(target, stmts, expr, core, frozenset(reads), namespace[fname], source)
 
 
-_FLOAT_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
-
-
 def _float_literals(tree, floating):
     """Write the small int literals combined by + - * / with a value known to be floating
-    (a name in `floating`, or arithmetic on one) as floats, in place."""
-    def is_floating(node):
-        cls = type(node)
-        if cls is gast.Name:
-            return node.id in floating
-        if cls is gast.Constant:
-            return type(node.value) is float
-        if cls is gast.BinOp:
-            return isinstance(node.op, (*_FLOAT_OPS, gast.Pow)) and (
-                is_floating(node.left) or is_floating(node.right))
-        if cls is gast.UnaryOp:
-            return isinstance(node.op, (gast.USub, gast.UAdd)) and is_floating(node.operand)
-        return False
-
-    def small_int(node):
-        return type(node) is gast.Constant and type(node.value) is int and abs(node.value) <= 2048
-
+    (a name in `floating`, or arithmetic on one) as floats, in place (as the compiler does
+    when it instantiates rules: `template.float_int_literal`)."""
+    known = floating.__contains__
     for node in gast.walk(tree):
-        if type(node) is gast.BinOp and isinstance(node.op, _FLOAT_OPS):
-            if small_int(node.left) and is_floating(node.right):
-                node.left = gast.Constant(value=float(node.left.value), kind=None)
-            elif small_int(node.right) and is_floating(node.left):
-                node.right = gast.Constant(value=float(node.right.value), kind=None)
+        if type(node) is gast.BinOp:
+            float_int_literal(node, known)
 
 
 def _indent(text):

@@ -99,27 +99,9 @@ class _Substituter:
                 d[k] = [self.copy(x) if isinstance(x, gast.AST) else x for x in v]
             else:
                 d[k] = v
-        if cls is gast.BinOp and self.floating is not None and isinstance(new.op, _FLOAT_OPS):
-            if _small_int(new.left) and self.is_floating(new.right):
-                new.left = gast.Constant(value=float(new.left.value), kind=None)
-            elif _small_int(new.right) and self.is_floating(new.left):
-                new.right = gast.Constant(value=float(new.right.value), kind=None)
+        if cls is gast.BinOp and self.floating is not None:
+            float_int_literal(new, self.floating)
         return new
-
-    def is_floating(self, node):
-        """Whether an (instantiated) expression is known to evaluate to floating point: a
-        name the caller says is, a float literal, or arithmetic with such an operand."""
-        cls = type(node)
-        if cls is gast.Name:
-            return self.floating(node.id)
-        if cls is gast.Constant:
-            return type(node.value) is float
-        if cls is gast.BinOp:
-            return isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)) and (
-                self.is_floating(node.left) or self.is_floating(node.right))
-        if cls is gast.UnaryOp:
-            return isinstance(node.op, (gast.USub, gast.UAdd)) and self.is_floating(node.operand)
-        return False
 
     def shape_call(self, call):
         f = call.func
@@ -145,3 +127,30 @@ class _Substituter:
 def _small_int(node):
     return (type(node) is gast.Constant and type(node.value) is int
             and abs(node.value) <= _EXACT)
+
+
+def is_floating(node, floating):
+    """Whether an expression is known to evaluate to floating point: a name `floating(name)`
+    says is, a float literal, or arithmetic with such an operand."""
+    cls = type(node)
+    if cls is gast.Name:
+        return floating(node.id)
+    if cls is gast.Constant:
+        return type(node.value) is float
+    if cls is gast.BinOp:
+        return isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)) and (
+            is_floating(node.left, floating) or is_floating(node.right, floating))
+    if cls is gast.UnaryOp:
+        return isinstance(node.op, (gast.USub, gast.UAdd)) and is_floating(node.operand, floating)
+    return False
+
+
+def float_int_literal(binop, floating):
+    """In place: a small int literal operand of `binop` (+ - * /) whose other operand is
+    floating (`is_floating`) is written as a float (`1 - z * z` -> `1.0 - z * z`: the same
+    values, without NumPy converting an int at each call)."""
+    if isinstance(binop.op, _FLOAT_OPS):
+        if _small_int(binop.left) and is_floating(binop.right, floating):
+            binop.left = gast.Constant(value=float(binop.left.value), kind=None)
+        elif _small_int(binop.right) and is_floating(binop.left, floating):
+            binop.right = gast.Constant(value=float(binop.right.value), kind=None)
