@@ -16,7 +16,7 @@ import pytest
 import transgrad as tg
 from transgrad import registry
 from transgrad.eager import dispatch, engine
-from transgrad.eager.node import Node, PLAIN_CLASSES, node_class, seq_of
+from transgrad.eager.node import Node, PLAIN_CLASSES, PlainNode, node_class, node_name, seq_of
 from transgrad.helpers import unreduce
 
 torch = pytest.importorskip("torch")
@@ -82,6 +82,40 @@ def test_a_node_without_a_number_reads_as_none_and_plain_classes_are_node_classe
     assert seq_of(node) is None
     assert node_class("MulBackward0") in PLAIN_CLASSES
     assert type(node) in PLAIN_CLASSES
+
+
+def test_recorded_nodes_share_one_class_until_user_code_sees_them():
+    # one class for the engine's and the recorder's slot reads and writes (CPython specialises
+    # them per class); the PyTorch class as soon as a node is visible
+    x = leaf([1.0, 2.0])
+    y = (x * 3 + 1).sin()
+    inner = y._grad_fn
+    assert type(inner) is PlainNode and inner._cls is node_class("SinBackward0")
+    assert type(inner._next[0]) is PlainNode
+    assert "grad_fn=<SinBackward0>" in repr(y) and type(inner) is PlainNode
+    assert node_name(inner) == inner.name() == "SinBackward0"
+    assert repr(inner).startswith("<SinBackward0 object at ")
+    seen = y.grad_fn
+    assert seen is inner and type(seen) is node_class("SinBackward0")
+    (add, _), = seen.next_functions
+    assert type(add).__name__ == "AddBackward0"
+    (mul, _), (none, _) = add.next_functions
+    assert type(mul).__name__ == "MulBackward0" and none is None
+    assert type(y.grad_fn) is type((x + 0).sin().grad_fn)
+    y.backward(tg.ones(2))
+    assert np.allclose(x.grad.numpy(), 3 * np.cos(3 * np.array([1.0, 2.0]) + 1))
+
+
+def test_renaming_an_unseen_node_keeps_its_name_for_later():
+    # `_cast` and `_renamed` rename nodes the user has not seen yet: `_cls` changes
+    x = tg.tensor([1.0, 2.0], dtype=tg.float32, requires_grad=True)
+    for t, name in ((x.double(), "ToCopyBackward0"),
+                    (x.masked_fill(tg.tensor([True, False]), 0.0), "MaskedFillBackward0")):
+        assert type(t._grad_fn) is PlainNode and node_name(t._grad_fn) == name
+        assert f"grad_fn=<{name}>" in repr(t)
+        assert type(t.grad_fn).__name__ == name and type(t._grad_fn) is not PlainNode
+        t.sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0]
 
 
 # -- broadcast leaves: one reduction --------------------------------------------------------------
@@ -150,7 +184,7 @@ def test_bias_contributions_survive_a_hand_over_to_the_counted_walk():
         if c is None or id(c) in seen or not hasattr(c, "_fns"):
             continue
         seen.add(id(c))
-        if type(c).__name__ == "TanhBackward0":
+        if node_name(c) == "TanhBackward0":
             tanhs.append(c)
         stack.extend(c._next)
     del min(tanhs, key=lambda c: c._seq)._seq

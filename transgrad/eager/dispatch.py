@@ -45,7 +45,7 @@ from ..helpers import unbroadcast as _unbroadcast
 from ..errors import GradientError, ShapeError, TensorTypeError
 from . import dtypes as _dt
 from .grad_mode import STATE, MODES_CHANGED
-from .node import AccumulateGrad, node_class, next_seq as _next_seq
+from .node import AccumulateGrad, PlainNode, node_class, next_seq as _next_seq
 
 __all__ = ["apply", "apply_nondiff", "apply_inplace", "make_node", "acc_node", "wrap"]
 
@@ -481,7 +481,8 @@ def _unary(spec, x, statics):
 
 
 def _record1(spec, x, xa, out, statics, fns, save_out, sx, cls):
-    node = cls()
+    node = PlainNode()
+    node._cls = cls
     t = _new(Tensor)
     t._v = out
     t._rg = True
@@ -535,6 +536,7 @@ def _make_unary_call(spec):
     scalar = spec.scalar
     prim = spec.prim
     cls = spec.cls
+    plain = PlainNode
     fns, _core, _summed_fns, save_out, sx, _sy = spec.records[2]
     # the shapes are passed only when the rule reads them (sin's does not: no tuples to make)
     shapes = _reads_shapes(fns)
@@ -571,7 +573,8 @@ def _make_unary_call(spec):
             t._acc = None
             t._extra = {"inference": True} if modes[0] and state.inference else None
             return t
-        node = (cls or spec.node_cls((_name_arg(x, xa),), ()))()
+        node = plain()
+        node._cls = cls or spec.node_cls((_name_arg(x, xa),), ())
         t = _new(Tensor)
         t._v = out
         t._rg = True
@@ -759,6 +762,7 @@ def _make_binary_call(spec):
     counts = spec.counts_scalars
     prim = spec.prim
     cls = spec.cls
+    plain = PlainNode
     rec_ft, rec_tf, rec_tt = spec.records[1], spec.records[2], spec.records[3]
     quiet = spec.quiet
     state = STATE
@@ -863,8 +867,9 @@ def _make_binary_call(spec):
                 fns = core if not yr or ys == zs else summed[1]
             else:
                 fns = summed[0] if not yr or ys == zs else summed[2]
+        node = plain()
         if cls is not None:
-            node = cls()
+            node._cls = cls
         else:
             # the chooser's name, cached by what it sees of each input: an array's shape and
             # dtype (a Tensor's value is an array to it), or the type of anything else
@@ -883,7 +888,7 @@ def _make_binary_call(spec):
                     if len(names) > 256:
                         names.clear()
                     names[key] = ncls
-            node = ncls()
+            node._cls = ncls
         t = _new(Tensor)
         t._v = out
         t._rg = True
@@ -1016,7 +1021,8 @@ def _binary(spec, x, y, statics):
         return make_node(spec, (x, y), [xa, ya], statics, out, cast_to,
                          names=(_name_arg(x, xa), _name_arg(y, ya)))
     fns, _core, _summed_fns, save_out, sx, sy = spec.records[(2 if xr else 0) + (1 if yr else 0)]
-    node = _new(spec.cls or spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), statics))
+    node = PlainNode()
+    node._cls = spec.cls or spec.node_cls((_name_arg(x, xa), _name_arg(y, ya)), statics)
     t = _wrap_result(out, node)
     vc = t._vc
     saved = None
@@ -1163,7 +1169,8 @@ def make_node(spec, inputs, arrays, statics, out, cast_to=None, names=None):
     n = spec.n
     needs = tuple([isinstance(v, Tensor) and v._rg for v in inputs])
     fns, save_out, save_in = spec.for_needs(needs)
-    node = _new(spec.node_cls(arrays if names is None else names, statics))
+    node = PlainNode()
+    node._cls = spec.node_cls(arrays if names is None else names, statics)
     result = _wrap_result(out, node)
     saved = None
     args = [None] * (2 * n + 2)

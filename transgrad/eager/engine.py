@@ -35,7 +35,7 @@ from ..errors import GradientError
 from . import dispatch
 from .dispatch import wrap, acc_node, records
 from .grad_mode import STATE
-from .node import AccumulateGrad, PLAIN_CLASSES, op_name, node_class, seq_of
+from .node import AccumulateGrad, PLAIN_CLASSES, node_class, node_name, op_name, seq_of, set_class
 
 __all__ = ["run_backward", "SECOND_TIME"]
 
@@ -232,7 +232,7 @@ def _copy_backwards(g):
     else:
         out = dispatch.apply(clone, (g,), ())
     node = out._grad_fn
-    node.__class__ = node_class("CopyBackwards")
+    set_class(node, node_class("CopyBackwards"))
     return out
 
 
@@ -845,7 +845,7 @@ def _add_to_buffer(buf, c, nr, gi):
 def _anomaly_report(node):
     trace = getattr(node, "_trace", None)
     if trace:
-        warnings.warn(f"Error detected in {type(node).__name__}. Traceback of forward call that "
+        warnings.warn(f"Error detected in {node_name(node)}. Traceback of forward call that "
                       f"caused the error:\n{trace}", UserWarning, stacklevel=4)
 
 
@@ -859,7 +859,7 @@ def _anomaly_check(node, grads, graph):
         data = gi._data if isinstance(gi, Tensor) else _asarray(gi)
         if data.dtype.kind in "fc" and np.isnan(data).any():
             _anomaly_report(node)
-            raise GradientError(f"Function '{type(node).__name__}' returned nan values in its "
+            raise GradientError(f"Function '{node_name(node)}' returned nan values in its "
                                 f"{i}th output.")
 
 

@@ -17,14 +17,21 @@ A `Node` made by the dispatcher for a primitive holds
             compiler's runtime) has the slot unset (`seq_of` reads None) and the engine counts
             dependencies instead.
 
+Every node the dispatcher records for a plain primitive is made as one class, `PlainNode`, its
+PyTorch class kept in `_cls`: CPython specialises an attribute read or write for one class at a
+time, and the engine and the recorder touch a dozen slots per node, on nodes of every name (ten
+per cent of the instructions of a loop of small operations went to those misses). A node takes
+its named class (`__class__ = _cls`, same layout) the moment user code can see it (`reveal`: the
+Tensor's `grad_fn`, `next_functions`); `node_name` reads the name either way.
+
 A node never references its own output Tensor (it keeps the output's array and version
 counter), so a graph is freed by reference counting alone.
 """
 import itertools
 import re
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "node_class", "op_name", "next_seq",
-           "seq_of", "PLAIN_CLASSES"]
+__all__ = ["Node", "PlainNode", "AccumulateGrad", "RemovableHandle", "node_class", "node_name",
+           "op_name", "next_seq", "reveal", "set_class", "seq_of", "PLAIN_CLASSES"]
 
 # sequence numbers of nodes, in order of creation (thread-safe: one C call under the GIL)
 next_seq = itertools.count(1).__next__
@@ -43,15 +50,15 @@ class Node:
     # `seq_of` / `getattr(node, "_trace", None)`, or catch AttributeError in a hot loop.
 
     def name(self):
-        return type(self).__name__
+        return node_name(self)
 
     def __repr__(self):
-        return f"<{type(self).__name__} object at {id(self):#x}>"
+        return f"<{node_name(self)} object at {id(self):#x}>"
 
     @property
     def next_functions(self):
         nrs = self._nrs or (0,) * len(self._next)
-        return tuple((n, nr) for n, nr in zip(self._next, nrs))
+        return tuple((reveal(n), nr) for n, nr in zip(self._next, nrs))
 
     @property
     def metadata(self):
@@ -60,6 +67,34 @@ class Node:
     def register_prehook(self, fn):
         """`fn(grad_outputs) -> grad_outputs or None` before this node runs."""
         return _add_hook(self, 0, fn, kind="node")
+
+
+class PlainNode(Node):
+    """The class of every recorded plain node until user code sees it (see the module's
+    docstring); `_cls` is its PyTorch class, a subclass of this one with no slots of its own."""
+
+    __slots__ = ("_cls",)
+
+
+def node_name(node):
+    """The PyTorch name of `node`'s class (`AddBackward0`), revealed or not."""
+    cls = type(node)
+    return (node._cls if cls is PlainNode else cls).__name__
+
+
+def reveal(node):
+    """`node` with its named class, as user code must see it (`type(y.grad_fn)`)."""
+    if type(node) is PlainNode:
+        node.__class__ = node._cls
+    return node
+
+
+def set_class(node, cls):
+    """Rename `node` to the plain class `cls` (`ToCopyBackward0`), revealed or not."""
+    if type(node) is PlainNode:
+        node._cls = cls
+    else:
+        node.__class__ = cls
 
 
 def seq_of(node):
@@ -73,21 +108,22 @@ def seq_of(node):
 def op_name(node):
     """What PyTorch 2.13 calls the operation of a node in the in-place error: `Add` for
     `AddBackward0`, `CopySlices` for `CopySlices`."""
-    name = type(node).__name__
+    name = node_name(node)
     return re.sub(r"Backward\d*$", "", name) or name
 
 
 _CLASSES = {}
 # the classes `node_class` made: nodes of one output whose `_fns` are the rules (the engine runs
 # them inline; other nodes, of several outputs or with a backward of their own, go the long way)
-PLAIN_CLASSES = set()
+PLAIN_CLASSES = {PlainNode}
 
 
 def node_class(name):
-    """The node class named `name` (`AddBackward0`), made once and cached."""
+    """The node class named `name` (`AddBackward0`), made once and cached; the dispatcher makes
+    its nodes as `PlainNode`s with this class in `_cls`."""
     cls = _CLASSES.get(name)
     if cls is None:
-        cls = _CLASSES[name] = type(name, (Node,), {"__slots__": ()})
+        cls = _CLASSES[name] = type(name, (PlainNode,), {"__slots__": ()})
         cls.__module__ = "builtins"   # so that `type(node)` prints `<class 'AddBackward0'>`
         PLAIN_CLASSES.add(cls)
     return cls

@@ -25,7 +25,7 @@ from ..errors import (GradientError, NotSupportedError, TensorIndexError, Tensor
 from . import dispatch, dtypes as _dt, engine
 from .dispatch import apply, apply_inplace, apply_nondiff, wrap
 from .grad_mode import STATE
-from .node import _add_hook, RemovableHandle
+from .node import _add_hook, node_name, PlainNode, RemovableHandle, set_class
 
 __all__ = ["Tensor"]
 
@@ -215,7 +215,10 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        return self._grad_fn
+        f = self._grad_fn
+        if type(f) is PlainNode:
+            f.__class__ = f._cls        # user code sees the node's PyTorch class (`reveal`)
+        return f
 
     @property
     def is_leaf(self):
@@ -440,7 +443,7 @@ class Tensor:
         from .repr import format_tensor
         f = self._grad_fn
         if f is not None:
-            return format_tensor(self._data, grad_fn_name=type(f).__name__)
+            return format_tensor(self._data, grad_fn_name=node_name(f))
         return format_tensor(self._data, requires_grad=self._rg)
 
     __str__ = __repr__
@@ -913,7 +916,7 @@ def _cast(t, np_dtype):
     r = dispatch.make_node(spec, (t,), [t._data], (), out)
     node = r._grad_fn
     from .node import node_class
-    node.__class__ = node_class("ToCopyBackward0")
+    set_class(node, node_class("ToCopyBackward0"))
     node._dtypes = (t._data.dtype,)
     return r
 
@@ -925,8 +928,8 @@ def _renamed(result, name):
     (`masked_fill`, `split`) where transgrad records the one primitive with the same
     derivative (`where`, `split` at indices)."""
     node = result._grad_fn
-    if node is not None and type(node).__name__ != name:
-        old = type(node)
+    if node is not None and node_name(node) != name:
+        old = node._cls if type(node) is PlainNode else type(node)
         cls = _RENAMED.get((old, name))
         if cls is None:
             if "_nout" in getattr(old, "__slots__", ()):
@@ -937,7 +940,7 @@ def _renamed(result, name):
                 from .node import node_class
                 cls = node_class(name)
             _RENAMED[(old, name)] = cls
-        node.__class__ = cls
+        set_class(node, cls)
     return result
 
 
