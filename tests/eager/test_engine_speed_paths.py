@@ -250,6 +250,11 @@ def test_matmul_2d_equals_np_matmul(dtype):
     assert np.array_equal(matmul_2d(a, v), np.matmul(a, v))
     with pytest.raises(ValueError, match="matmul"):
         matmul_2d(a, a)
+    # what `ndarray.dot` does not take the fast way: byte-swapped, mixed or integer operands
+    for x, y in ((a.astype(a.dtype.newbyteorder()), b), (a, b.astype(np.float16)),
+                 (a.astype(np.int64), b.astype(np.int64))):
+        r = matmul_2d(x, y)
+        assert r.dtype == np.matmul(x, y).dtype and np.array_equal(r, np.matmul(x, y))
 
 
 def test_matmul_gradients_agree_with_hand_derivation():

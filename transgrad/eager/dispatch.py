@@ -63,6 +63,8 @@ _FSCALARS = frozenset({np.float64, np.float32, np.float16})
 _OPERATORS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
               np.true_divide: operator.truediv}
 _np_matmul = np.matmul
+_F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
 _ndarray_dot = np.ndarray.dot
 
 
@@ -70,9 +72,12 @@ def matmul_2d(a, b):
     """`np.matmul(a, b)`, by `ndarray.dot` for two contiguous float32/float64 matrices: the same
     BLAS call (equal results) without the generalized ufunc's dispatch, a microsecond per call
     (RNN-sized products are a few microseconds). Anything else goes to `np.matmul` itself."""
-    if type(a) is _ndarray and type(b) is _ndarray and a.ndim == 2 and b.ndim == 2:
+    if type(a) is _ndarray and type(b) is _ndarray:
+        sa = a.shape        # (NumPy makes a tuple per read: two reads, not four)
+        sb = b.shape
         ad = a.dtype
-        if ad is b.dtype and ad.char in "fd" and a.shape[1] == b.shape[0]:
+        if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0] and ad is b.dtype \
+                and (ad is _F64 or ad is _F32):
             # an array that owns its memory is C- or F-contiguous: no flags object to make
             if a.base is not None:
                 fa = a.flags
