@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import transgrad as tg
-from transgrad.eager import dispatch
+from transgrad.eager import dispatch, engine
 from transgrad.eager.dispatch import matmul_2d, sum_to
 from transgrad.helpers import unbroadcast
 
@@ -114,6 +114,26 @@ def test_a_hook_sees_the_complete_sum_and_keeps_it():
     (y * 2.0 + y * 3.0 + y).sum().backward()
     assert len(seen) == 1
     assert np.array_equal(seen[0], [6.0, 6.0])
+
+
+def test_a_read_only_gradient_is_summed_anew_not_in_place():
+    # an array only the engine holds is summed in place; a read-only one (a hook may return
+    # one) makes the in-place add refuse, and the sum is made anew
+    ro = np.array([1.0, 2.0])
+    ro.flags.writeable = False
+    total = engine._sum(ro, np.array([10.0, 20.0]))
+    assert np.array_equal(total, [11.0, 22.0]) and np.array_equal(ro, [1.0, 2.0])
+    x = leaf([1.0, 2.0])
+    a = x * 1.0
+    b = a + 0.0          # the hooked gradient reaches `a`'s node first
+
+    def read_only(g):
+        arr = g.numpy() * 1.0
+        arr.flags.writeable = False
+        return tg.from_numpy(arr)
+    b.register_hook(read_only)
+    (a * 3.0 + b * 1.0).sum().backward()
+    assert np.array_equal(x.grad.numpy(), [4.0, 4.0])
 
 
 # -- order of nodes ------------------------------------------------------------------------------

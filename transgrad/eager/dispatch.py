@@ -773,6 +773,8 @@ def _make_binary_call(spec):
     state = STATE
     modes = MODES_CHANGED
     fast_pair = _fast_pair
+    f64 = _F64
+    f32 = _F32
     # grad_fn classes chosen per input kind (a number's type, or an array's shape and dtype):
     # the shipped choosers (`rules/naming.py`) look at nothing else; a user-declared
     # primitive's chooser runs on every call
@@ -783,10 +785,14 @@ def _make_binary_call(spec):
     def call(x, y):
         if (type(x) is Tensor and type(y) is Tensor and type(xa := x._v) is _ndarray
                 and type(ya := y._v) is _ndarray and ((k := xa.dtype) is ya.dtype or
-                                                      k == ya.dtype) and k.kind == "f"
-                and (not scalar or (xa.ndim and ya.ndim))):
+                                                      k == ya.dtype)
+                and (k is f64 or k is f32 or k.kind == "f")
+                and ((xs := xa.shape) and (ys := ya.shape) if scalar
+                     else ((xs := xa.shape), (ys := ya.shape)))):
             # the common case in one test: two Tensors holding arrays of one floating dtype
-            # (for a ufunc, not 0-d: those compute as NumPy scalars below)
+            # (for a ufunc, not 0-d: those compute as NumPy scalars below). An ndarray's
+            # attributes are read the slow way (no specialisation), its shape made anew:
+            # each is read once
             xr = x._rg
             yr = y._rg
             xt = yt = fast = True
@@ -830,6 +836,9 @@ def _make_binary_call(spec):
                 fast = (k is ya.dtype or k == ya.dtype) and k.kind == "f"
             else:
                 fast = (tx is ty and tx in _FSCALARS) or fast_pair(xa, ya, tx, ty)
+            if fast:
+                xs = xa.shape if xt or tx is _ndarray else ()
+                ys = ya.shape if yt or ty is _ndarray else ()
         if fast:
             try:
                 out = quiet(op, xa, ya)
@@ -856,8 +865,6 @@ def _make_binary_call(spec):
             t._extra = {"inference": True} if modes[0] and state.inference else None
             return t
         fns, core, summed, save_out, sx, sy = (rec_tt if yr else rec_tf) if xr else rec_ft
-        xs = xa.shape if xt or tx is _ndarray else ()
-        ys = ya.shape if yt or ty is _ndarray else ()
         if core is None:
             zs = out.shape
         elif xs == ys:

@@ -605,9 +605,12 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                         # (references: the buffer, `prev`, getrefcount's argument)
                         if type(prev) is _ndarray and type(gi) is _ndarray \
                                 and _getrefcount(prev) <= 3 and prev.base is None \
-                                and prev.shape == gi.shape and prev.dtype == gi.dtype \
-                                and prev.flags.writeable:
-                            prev += gi
+                                and ((pd := prev.dtype) is gi.dtype or pd == gi.dtype) \
+                                and prev.shape == gi.shape:
+                            try:
+                                prev += gi
+                            except ValueError:      # read-only (a hook's array)
+                                buf[c] = prev + gi
                         else:
                             buf[c] = prev + gi
                         gi = prev = None
@@ -799,11 +802,16 @@ def _sum(prev, gi):
     """`prev + gi` for gradients flowing into one node: in place into `prev` when only the
     buffer holds it (the engine made it: no hook, seed, saved value or view sees it) and the
     sum has its shape and dtype, saving an allocation per extra consumer."""
-    # references to `prev`: the buffer, the caller's local, this parameter, getrefcount's
+    # references to `prev`: the buffer, the caller's local, this parameter, getrefcount's.
+    # (An array the engine owns is writeable unless a hook returned a read-only one: the
+    # in-place add refuses that before writing, and the sum is made anew.)
     if type(prev) is _ndarray and type(gi) is _ndarray and _getrefcount(prev) <= 4 \
-            and prev.base is None and prev.shape == gi.shape and prev.dtype == gi.dtype \
-            and prev.flags.writeable:
-        prev += gi
+            and prev.base is None and ((pd := prev.dtype) is gi.dtype or pd == gi.dtype) \
+            and prev.shape == gi.shape:
+        try:
+            prev += gi
+        except ValueError:
+            return prev + gi
         return prev
     return prev + gi
 
