@@ -127,6 +127,31 @@ def _rnn(lib, x, Wh, b, steps=6):
     return (h ** 2).sum()
 
 
+@pytest.mark.parametrize("bias_first", [False, True])
+@pytest.mark.parametrize("other", ["needs grad", "constant"])
+def test_bias_contributions_sum_in_place_in_either_operand_order(bias_first, other):
+    # the engine adds each step's contribution into the pending sum itself; the bias may be
+    # either operand, and the other operand may need no gradient
+    x0, b0, w0 = RNG.standard_normal((3, 5, 4)), RNG.standard_normal(4), RNG.standard_normal((5, 4))
+    b = leaf(b0)
+    w = leaf(w0) if other == "needs grad" else tg.tensor(w0)
+    seen = []
+    b.register_hook(lambda g: seen.append(g.numpy().copy()))
+    total = 0.0
+    for t in range(3):
+        u = w * tg.tensor(x0[t])
+        s = (b + u) if bias_first else (u + b)
+        total = total + (s * s).sum()
+    total.backward()
+    # d/db sum_t sum((w x_t + b)^2) = sum_t sum over rows of 2 (w x_t + b)
+    expected = sum(2 * (w0 * x0[t] + b0) for t in range(3)).sum(axis=0)
+    assert np.allclose(b.grad.numpy(), expected, rtol=1e-13, atol=1e-13)
+    assert len(seen) == 1 and np.allclose(seen[0], expected, rtol=1e-13, atol=1e-13)
+    if other == "needs grad":
+        assert np.allclose(w.grad.numpy(), sum(2 * (w0 * x0[t] + b0) * x0[t] for t in range(3)),
+                           rtol=1e-13, atol=1e-13)
+
+
 def test_bias_gradient_of_a_loop_matches_torch_and_reduces_once(monkeypatch):
     x0, W0, b0 = RNG.standard_normal((6, 5, 4)), 0.5 * RNG.standard_normal((4, 4)), RNG.standard_normal(4)
     x, W, b = tg.tensor(x0), leaf(W0), leaf(b0)

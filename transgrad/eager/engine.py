@@ -575,19 +575,55 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                     n._args = n._saved = None
             nf = len(fns)
             # one edge carrying a gradient (one input, or two of which one needs none: `t * c`,
-            # `x[t] @ W`): no tuple of gradients, no loop over edges
+            # `x[t] @ W`, or whose other goes to a broadcast leaf): no tuple of gradients, no
+            # loop over edges
             if nf == 1:
                 f = fns[0]
                 c = nxt[0]
-            elif nf == 2 and (fns[0] is None or fns[1] is None):
-                f = fns[0]
-                if f is None:
-                    f = fns[1]
-                    c = nxt[1]
+            elif nf == 2:
+                f0, f1 = fns
+                if f1 in summed and type(nxt[1]) is acc_cls:
+                    k = 1
+                elif f0 in summed and type(nxt[0]) is acc_cls:
+                    k = 0
                 else:
+                    k = -1
+                if k >= 0:
+                    # a broadcast leaf (a bias): its contributions are summed before they are
+                    # reduced to its shape, once, when its node runs (`Unreduced`); added here,
+                    # in place into the pending sum when the engine owns it
+                    core, slot = summed[f1 if k else f0]
+                    u = g if core is identity else core(g, *args)
+                    leaf = nxt[k]
+                    prev = bget(leaf)
+                    if prev is None:
+                        buf[leaf] = Unreduced(u, args[slot])
+                        hpush(heap, (-leaf._seq, leaf))
+                    elif type(prev) is Unreduced and prev.owned and type(u) is _ndarray \
+                            and type(v := prev.value) is _ndarray and v.shape == u.shape \
+                            and ((vd := v.dtype) is u.dtype or vd == u.dtype) \
+                            and prev.shape == args[slot]:
+                        v += u
+                    else:
+                        buf[leaf] = _sum(prev, Unreduced(u, args[slot]))
+                    prev = u = v = None
+                    if k:
+                        f = f0
+                        c = nxt[0]
+                    else:
+                        f = f1
+                        c = nxt[1]
+                    if f is None:
+                        n = g = None
+                        continue
+                elif f0 is None:
+                    f = f1
+                    c = nxt[1]
+                elif f1 is None:
+                    f = f0
                     c = nxt[0]
-                if f is None or (f in summed and type(c) is acc_cls):
-                    f = None        # nothing flows, or a broadcast leaf: summed once (below)
+                else:
+                    f = None
             else:
                 f = None
             if f is not None:
@@ -634,20 +670,8 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                     continue
                 grads = (gi,) if nf == 1 else (gi, None) if c is nxt[0] else (None, gi)
             elif nf == 2:
-                f0, f1 = fns
-                if f1 in summed and type(nxt[1]) is acc_cls:
-                    # a broadcast leaf (a bias): its contributions are summed before they are
-                    # reduced to its shape, once, when its node runs (`Unreduced`)
-                    core, slot = summed[f1]
-                    grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
-                             Unreduced(g if core is identity else core(g, *args), args[slot]))
-                elif f0 in summed and type(nxt[0]) is acc_cls:
-                    core, slot = summed[f0]
-                    grads = (Unreduced(g if core is identity else core(g, *args), args[slot]),
-                             None if f1 is None else g if f1 is identity else f1(g, *args))
-                else:
-                    grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
-                             None if f1 is None else g if f1 is identity else f1(g, *args))
+                grads = (None if f0 is None else g if f0 is identity else f0(g, *args),
+                         None if f1 is None else g if f1 is identity else f1(g, *args))
             else:
                 grads = [None if f is None else f(g, *args) for f in fns]
         nrs = n._nrs
