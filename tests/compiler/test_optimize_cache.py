@@ -6,7 +6,7 @@ import pytest
 
 import transgrad as tg
 from transgrad.compiler import optimize, syntax as S
-from transgrad.compiler.quoting import copy_tree, parse_stmts
+from transgrad.compiler.quoting import copy_tree, parse_stmts, to_source
 from tests.benchmarks.compile_time import load_module, straight_line_source
 
 STATEMENTS = [
@@ -123,3 +123,16 @@ def test_the_cache_does_not_change_generated_code(tmp_path, monkeypatch):
     uncached = _sources(tmp_path, "uncached")
     strip = lambda src: src.replace("uncached", "cached")   # noqa: E731 (module names)
     assert [strip(s) for s in uncached] == cached
+
+
+def test_the_caches_are_dropped_when_the_optimiser_returns():
+    # the generated trees outlive the optimiser; what it cached on them would double their
+    # memory (and a later optimisation of the same trees recomputes it)
+    body = parse_stmts("t1 = x * 2.0\nt2 = t1 + y\nif c:\n    t3 = t2 * t2\n    z = t3\nelse:\n"
+                       "    z = t2\nreturn z")
+    generated = lambda name: name.startswith("t")
+    out = optimize.optimize(body, generated, {"z"})
+    left = [n for n in S.walk(out) if "_tg_info" in n.__dict__ or "_tg_folded" in n.__dict__]
+    assert left == [] and type(out[-1]).__name__ == "Return"
+    again = optimize.optimize(copy_tree(out), generated, {"z"})
+    assert to_source(again) == to_source(out)

@@ -71,7 +71,21 @@ def optimize(body, generated, keep=frozenset(), max_rounds=50, avals=None, plain
     if plain:
         reductions.spell_as_methods(body, generated, facts)
     accumulate_in_place(body)
+    _forget(body)
     return body
+
+
+def _forget(body):
+    """Drop what the passes cached on the statements: the generated code's trees outlive the
+    optimiser (a Hessian differentiates them again), and the caches would double their
+    memory (7 MB for a function of 1,000 statements)."""
+    for block in _blocks(body):
+        for s in block:
+            d = s.__dict__
+            if "_tg_info" in d:
+                del d["_tg_info"]
+            if "_tg_folded" in d:
+                del d["_tg_folded"]
 
 
 # -- helpers ------------------------------------------------------------------------------

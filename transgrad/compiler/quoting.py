@@ -29,6 +29,7 @@ def parse_function(fn):
     # blank lines in front give every node its line in the file (no walk to shift them)
     module = gast.parse("\n" * (first_line - 1) + source)
     node = module.body[0]
+    share_stateless(node)
     return node, source, filename, first_line
 
 
@@ -68,6 +69,33 @@ def copy_tree(node):
 
 
 _STATELESS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+_SHARED = {}        # stateless node class -> its one instance
+
+
+def share_stateless(tree):
+    """Replace every context and operator node in `tree` by one shared instance of its class
+    (gast makes one per use: a third of a parsed function's nodes), in place."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        d = node.__dict__
+        for k, v in d.items():
+            if isinstance(v, gast.AST):
+                if isinstance(v, _STATELESS):
+                    cls = type(v)
+                    shared = _SHARED.get(cls)
+                    if shared is None:
+                        shared = _SHARED[cls] = v
+                    d[k] = shared
+                else:
+                    stack.append(v)
+            elif isinstance(v, list):
+                for i, x in enumerate(v):
+                    if isinstance(x, gast.AST):
+                        if isinstance(x, _STATELESS):
+                            v[i] = _SHARED.setdefault(type(x), x)
+                        else:
+                            stack.append(x)
 
 
 # The stdlib unparser (Python >= 3.9) emits the fewest parentheses that keep the meaning, which

@@ -10,14 +10,20 @@ __all__ = ["name", "store", "const", "attr", "call", "assign", "expr_stmt", "sub
            "comment", "is_comment", "dotted", "binop", "np_call", "walk", "children"]
 
 
+# context nodes carry no state: one of each for every tree made here (as `quoting.copy_tree`
+# and `quoting.parse_function` share them), fewer objects for the passes to walk past
+_LOAD = gast.Load()
+_STORE = gast.Store()
+
+
 def name(ident):
     """`ident` read."""
-    return gast.Name(id=ident, ctx=gast.Load(), annotation=None, type_comment=None)
+    return gast.Name(id=ident, ctx=_LOAD, annotation=None, type_comment=None)
 
 
 def store(ident):
     """`ident` as an assignment target."""
-    return gast.Name(id=ident, ctx=gast.Store(), annotation=None, type_comment=None)
+    return gast.Name(id=ident, ctx=_STORE, annotation=None, type_comment=None)
 
 
 def const(value):
@@ -30,7 +36,7 @@ def const(value):
 
 
 def attr(value, attribute):
-    return gast.Attribute(value=value, attr=attribute, ctx=gast.Load())
+    return gast.Attribute(value=value, attr=attribute, ctx=_LOAD)
 
 
 def dotted(path):
@@ -59,15 +65,15 @@ def binop(left, op, right):
 
 
 def subscript(value, index, ctx=None):
-    return gast.Subscript(value=value, slice=index, ctx=ctx or gast.Load())
+    return gast.Subscript(value=value, slice=index, ctx=ctx or _LOAD)
 
 
 def tuple_(elts, ctx=None):
-    return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
+    return gast.Tuple(elts=list(elts), ctx=ctx or _LOAD)
 
 
 def list_(elts, ctx=None):
-    return gast.List(elts=list(elts), ctx=ctx or gast.Load())
+    return gast.List(elts=list(elts), ctx=ctx or _LOAD)
 
 
 def assign(target, value):
