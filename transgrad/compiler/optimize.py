@@ -81,11 +81,7 @@ def _forget(body):
     memory (7 MB for a function of 1,000 statements)."""
     for block in _blocks(body):
         for s in block:
-            d = s.__dict__
-            if "_tg_info" in d:
-                del d["_tg_info"]
-            if "_tg_folded" in d:
-                del d["_tg_folded"]
+            _touch(s)
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -72,6 +72,14 @@ _STATELESS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.b
 _SHARED = {}        # stateless node class -> its one instance
 
 
+def shared(cls):
+    """The one instance of the stateless node class `cls` (`gast.Load`, `gast.Mult`, ...)."""
+    node = _SHARED.get(cls)
+    if node is None:
+        node = _SHARED[cls] = cls()
+    return node
+
+
 def share_stateless(tree):
     """Replace every context and operator node in `tree` by one shared instance of its class
     (gast makes one per use: a third of a parsed function's nodes), in place."""
@@ -82,18 +90,14 @@ def share_stateless(tree):
         for k, v in d.items():
             if isinstance(v, gast.AST):
                 if isinstance(v, _STATELESS):
-                    cls = type(v)
-                    shared = _SHARED.get(cls)
-                    if shared is None:
-                        shared = _SHARED[cls] = v
-                    d[k] = shared
+                    d[k] = shared(type(v))
                 else:
                     stack.append(v)
             elif isinstance(v, list):
                 for i, x in enumerate(v):
                     if isinstance(x, gast.AST):
                         if isinstance(x, _STATELESS):
-                            v[i] = _SHARED.setdefault(type(x), x)
+                            v[i] = shared(type(x))
                         else:
                             stack.append(x)
 

@@ -3,17 +3,17 @@
 The passes build generated code from these helpers rather than from gast constructors, so
 the trees they make are complete (every field set) and read the same everywhere.
 """
-from .quoting import gast
+from .quoting import gast, shared
 
 __all__ = ["name", "store", "const", "attr", "call", "assign", "expr_stmt", "subscript",
            "tuple_", "list_", "aug_add", "names_loaded", "names_stored", "Comment",
            "comment", "is_comment", "dotted", "binop", "np_call", "walk", "children"]
 
 
-# context nodes carry no state: one of each for every tree made here (as `quoting.copy_tree`
-# and `quoting.parse_function` share them), fewer objects for the passes to walk past
-_LOAD = gast.Load()
-_STORE = gast.Store()
+# context nodes carry no state: the one of each class that parsed functions share too
+# (`quoting.shared`), fewer objects for the passes to walk past
+_LOAD = shared(gast.Load)
+_STORE = shared(gast.Store)
 
 
 def name(ident):
