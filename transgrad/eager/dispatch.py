@@ -673,18 +673,25 @@ class Unreduced:
         return sum_to(self.value, self.shape)
 
     def __add__(self, other):
-        if type(other) is Unreduced and other.shape == self.shape:
-            a = self.value
-            b = other.value
-            if type(a) is _ndarray and type(b) is _ndarray and a.shape == b.shape \
-                    and a.dtype == b.dtype:
-                if self.owned:
-                    a += b
-                else:
-                    self.value = a + b
-                    self.owned = True
-                return self
-        return self.finish() + (other.finish() if type(other) is Unreduced else other)
+        if type(other) is Unreduced:
+            return self.add(other.value, other.shape)
+        return self.finish() + other
+
+    def add(self, value, shape):
+        """`self + Unreduced(value, shape)` (the engine calls it with a core rule's output,
+        making no Unreduced for it): into `self` when the contributions are arrays of one
+        shape and dtype (in place once the sum is its own), else reduced and added."""
+        a = self.value
+        if shape == self.shape and type(a) is _ndarray and type(value) is _ndarray \
+                and a.shape == value.shape and ((ad := a.dtype) is value.dtype
+                                                or ad == value.dtype):
+            if self.owned:
+                a += value
+            else:
+                self.value = a + value
+                self.owned = True
+            return self
+        return self.finish() + sum_to(value, shape)
 
     def __radd__(self, other):
         return other + self.finish()

@@ -599,14 +599,11 @@ def _execute_newest_first(root_nodes, buf, keep_graph, accumulate):
                     if prev is None:
                         buf[leaf] = Unreduced(u, args[slot])
                         hpush(heap, (-leaf._seq, leaf))
-                    elif type(prev) is Unreduced and prev.owned and type(u) is _ndarray \
-                            and type(v := prev.value) is _ndarray and v.shape == u.shape \
-                            and ((vd := v.dtype) is u.dtype or vd == u.dtype) \
-                            and prev.shape == args[slot]:
-                        v += u
+                    elif type(prev) is Unreduced:
+                        buf[leaf] = prev.add(u, args[slot])
                     else:
                         buf[leaf] = _sum(prev, Unreduced(u, args[slot]))
-                    prev = u = v = None
+                    prev = u = None
                     if k:
                         f = f0
                         c = nxt[0]

@@ -30,8 +30,8 @@ counter), so a graph is freed by reference counting alone.
 import itertools
 import re
 
-__all__ = ["Node", "PlainNode", "AccumulateGrad", "RemovableHandle", "node_class", "node_name",
-           "op_name", "next_seq", "reveal", "set_class", "seq_of", "PLAIN_CLASSES"]
+__all__ = ["Node", "PlainNode", "AccumulateGrad", "RemovableHandle", "named_class", "node_class",
+           "node_name", "op_name", "next_seq", "reveal", "set_class", "seq_of", "PLAIN_CLASSES"]
 
 # sequence numbers of nodes, in order of creation (thread-safe: one C call under the GIL)
 next_seq = itertools.count(1).__next__
@@ -76,10 +76,15 @@ class PlainNode(Node):
     __slots__ = ("_cls",)
 
 
-def node_name(node):
-    """The PyTorch name of `node`'s class (`AddBackward0`), revealed or not."""
+def named_class(node):
+    """`node`'s PyTorch class (`AddBackward0`), revealed or not."""
     cls = type(node)
-    return (node._cls if cls is PlainNode else cls).__name__
+    return node._cls if cls is PlainNode else cls
+
+
+def node_name(node):
+    """The PyTorch name of `node`'s class, revealed or not."""
+    return named_class(node).__name__
 
 
 def reveal(node):

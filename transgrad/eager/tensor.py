@@ -25,7 +25,7 @@ from ..errors import (GradientError, NotSupportedError, TensorIndexError, Tensor
 from . import dispatch, dtypes as _dt, engine
 from .dispatch import apply, apply_inplace, apply_nondiff, wrap
 from .grad_mode import STATE
-from .node import _add_hook, node_name, PlainNode, RemovableHandle, set_class
+from .node import _add_hook, named_class, node_name, RemovableHandle, reveal, set_class
 
 __all__ = ["Tensor"]
 
@@ -215,10 +215,7 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        f = self._grad_fn
-        if type(f) is PlainNode:
-            f.__class__ = f._cls        # user code sees the node's PyTorch class (`reveal`)
-        return f
+        return reveal(self._grad_fn)    # user code sees the node's PyTorch class
 
     @property
     def is_leaf(self):
@@ -929,7 +926,7 @@ def _renamed(result, name):
     derivative (`where`, `split` at indices)."""
     node = result._grad_fn
     if node is not None and node_name(node) != name:
-        old = node._cls if type(node) is PlainNode else type(node)
+        old = named_class(node)
         cls = _RENAMED.get((old, name))
         if cls is None:
             if "_nout" in getattr(old, "__slots__", ()):
