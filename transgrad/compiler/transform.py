@@ -694,6 +694,7 @@ def _lower_reads(block, avals, info, namer):
             out.append(s)
         return out
     block = lower(block)
+    del lower     # (it refers to itself: a cycle, and compiling runs without the collector)
     return block, bool(lowered)
 
 
@@ -742,6 +743,7 @@ def _lower_writes(block, avals, active, info, namer):
             out.append(s)
         return out
     block = lower(block)
+    del lower     # (it refers to itself: a cycle, and compiling runs without the collector)
     return block, bool(lowered)
 
 
