@@ -31,7 +31,7 @@ pass changes it (`_info`, `_touch`): a round walks only the statements the last 
 """
 import numpy as np
 
-from .quoting import gast, copy_tree
+from .quoting import gast, copy_tree, STATELESS
 from . import broadcasts, reductions
 from . import syntax as S
 from .facts import Facts
@@ -206,7 +206,7 @@ def _info(s):
 def _simple_info(s):
     """The `_Info` of a statement that is not compound, in one walk of its nodes."""
     Name, Load, Store, Subscript, Call = gast.Name, gast.Load, gast.Store, gast.Subscript, gast.Call
-    Constant, skip, foldable = gast.Constant, _LEAF, _MAY_FOLD_TYPES
+    Constant, skip, foldable = gast.Constant, STATELESS, _MAY_FOLD_TYPES
     reads, bound, written = {}, set(), set()
     t = type(s)
     if t is gast.Assign:
@@ -316,12 +316,9 @@ def _replace_loads(node, var, value):
                             count += 1
                     elif isinstance(c, gast.AST):
                         stack.append(c)
-            elif isinstance(child, gast.AST) and not isinstance(child, _LEAF):
+            elif isinstance(child, gast.AST) and not isinstance(child, STATELESS):
                 stack.append(child)
     return count
-
-
-_LEAF = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
 
 def _header_fields(s):

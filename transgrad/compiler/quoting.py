@@ -11,7 +11,8 @@ import textwrap
 import astunparse
 import gast
 
-__all__ = ["gast", "parse_function", "parse_expr", "parse_stmts", "to_source", "copy_tree", "function_source"]
+__all__ = ["gast", "parse_function", "parse_expr", "parse_stmts", "to_source", "copy_tree", "function_source",
+           "STATELESS", "shared", "share_stateless"]
 
 
 def function_source(fn):
@@ -53,14 +54,14 @@ def copy_tree(node):
         return [copy_tree(n) for n in node]
     if not isinstance(node, gast.AST):
         return copy.deepcopy(node) if isinstance(node, (dict, set)) else node
-    if isinstance(node, _STATELESS):
+    if isinstance(node, STATELESS):
         return node
     cls = type(node)
     new = cls.__new__(cls)
     d = new.__dict__
     for k, v in node.__dict__.items():
         if isinstance(v, gast.AST):
-            d[k] = v if isinstance(v, _STATELESS) else copy_tree(v)
+            d[k] = v if isinstance(v, STATELESS) else copy_tree(v)
         elif isinstance(v, list):
             d[k] = [copy_tree(x) if isinstance(x, (gast.AST, list)) else x for x in v]
         else:
@@ -68,7 +69,9 @@ def copy_tree(node):
     return new
 
 
-_STATELESS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+# the node classes that carry no state (contexts and operators): a tree shares one instance of
+# each (`shared`), and copies and walks pass them by; every pass uses this one tuple
+STATELESS = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 _SHARED = {}        # stateless node class -> its one instance
 
 
@@ -89,14 +92,14 @@ def share_stateless(tree):
         d = node.__dict__
         for k, v in d.items():
             if isinstance(v, gast.AST):
-                if isinstance(v, _STATELESS):
+                if isinstance(v, STATELESS):
                     d[k] = shared(type(v))
                 else:
                     stack.append(v)
             elif isinstance(v, list):
                 for i, x in enumerate(v):
                     if isinstance(x, gast.AST):
-                        if isinstance(x, _STATELESS):
+                        if isinstance(x, STATELESS):
                             v[i] = shared(type(x))
                         else:
                             stack.append(x)

@@ -3,7 +3,7 @@
 The passes build generated code from these helpers rather than from gast constructors, so
 the trees they make are complete (every field set) and read the same everywhere.
 """
-from .quoting import gast, shared
+from .quoting import gast, shared, STATELESS
 
 __all__ = ["name", "store", "const", "attr", "call", "assign", "expr_stmt", "subscript",
            "tuple_", "list_", "aug_add", "names_loaded", "names_stored", "Comment",
@@ -108,15 +108,12 @@ def is_comment(stmt):
             and isinstance(stmt.value.value, Comment))
 
 
-_SKIP = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
-
-
 def children(node):
     """The child nodes of `node` (context and operator nodes left out): a fast iter_child_nodes."""
     out = []
     for v in node.__dict__.values():
         if isinstance(v, gast.AST):
-            if not isinstance(v, _SKIP):
+            if not isinstance(v, STATELESS):
                 out.append(v)
         elif isinstance(v, list):
             for x in v:
@@ -133,7 +130,7 @@ def walk(node):
         yield n
         for v in n.__dict__.values():
             if isinstance(v, gast.AST):
-                if not isinstance(v, _SKIP):
+                if not isinstance(v, STATELESS):
                     stack.append(v)
             elif isinstance(v, list):
                 for x in v:
@@ -184,7 +181,7 @@ def _names(node, ctx):
             continue
         for v in n.__dict__.values():
             if isinstance(v, gast.AST):
-                if not isinstance(v, _SKIP):
+                if not isinstance(v, STATELESS):
                     stack.append(v)
             elif isinstance(v, list):
                 for x in v:
@@ -219,7 +216,7 @@ def names_loaded_and_stored(node):
             continue
         for v in n.__dict__.values():
             if isinstance(v, gast.AST):
-                if not isinstance(v, _SKIP):
+                if not isinstance(v, STATELESS):
                     stack.append(v)
             elif isinstance(v, list):
                 for x in v:

@@ -12,12 +12,11 @@ Rules are the registry's; nothing here knows any derivative.
 """
 from .. import helpers as _helpers
 from . import syntax as S
-from .quoting import gast, copy_tree
+from .quoting import gast, copy_tree, STATELESS
 
 __all__ = ["instantiate", "names_for", "helpers_called"]
 
 _POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
-_LEAF = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
 
 def instantiate(rule, names, expr=None, shape_of=None, floating=None):
@@ -94,7 +93,7 @@ class _Substituter:
             if k in _POSITIONS:
                 continue        # template lines are not the user's: generated code gets its own
             if isinstance(v, gast.AST):
-                d[k] = v if isinstance(v, _LEAF) else self.copy(v)
+                d[k] = v if isinstance(v, STATELESS) else self.copy(v)
             elif isinstance(v, list):
                 d[k] = [self.copy(x) if isinstance(x, gast.AST) else x for x in v]
             else:

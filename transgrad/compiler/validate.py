@@ -12,7 +12,7 @@ for syntax. The walk keeps an explicit stack, so a long or deeply nested functio
 meets Python's recursion limit here.
 """
 from ..errors import SourceLocation, TransformError
-from .quoting import gast, to_source
+from .quoting import gast, to_source, STATELESS
 
 __all__ = ["validate_function", "SUPPORTED"]
 
@@ -106,8 +106,6 @@ _ACCEPTED = frozenset({
     gast.FormattedValue,
 })
 
-# Operator and context nodes carry no syntax of their own.
-_LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 # Fields never evaluated by the transformed code (annotations) or not syntax at all.
 _SKIPPED_FIELDS = frozenset({"ctx", "annotation", "returns", "type_comment", "type_params"})
 
@@ -271,7 +269,7 @@ class _Fence:
             elif kind in _REJECTED:
                 construct, hint = _REJECTED[kind]
                 self.offend(node, construct, hint)
-            elif isinstance(node, _LEAVES):
+            elif isinstance(node, STATELESS):
                 continue
             else:
                 self.offend(node, f"{kind.__name__} construct",
@@ -438,8 +436,8 @@ def _push_children(node, mode, stack):
         value = getattr(node, field, None)
         if isinstance(value, list):
             stack.extend((item, mode) for item in value
-                         if isinstance(item, gast.AST) and not isinstance(item, _LEAVES))
-        elif isinstance(value, gast.AST) and not isinstance(value, _LEAVES):
+                         if isinstance(item, gast.AST) and not isinstance(item, STATELESS))
+        elif isinstance(value, gast.AST) and not isinstance(value, STATELESS):
             stack.append((value, mode))
 
 
